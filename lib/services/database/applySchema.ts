@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { fromRoot } from '../paths.ts';
+
+export function schemaText(): string {
+  return readFileSync(fromRoot('schema.sql'), 'utf8');
+}
+
+export function schemaHash(text = schemaText()): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+// Any 64-bit number both appliers agree on: serialises concurrent applies to one database.
+const APPLY_LOCK = 4_242_001;
+
+/**
+ * Apply schema.sql to the database at `url` unless this version is already recorded there.
+ * Every statement in schema.sql is idempotent, so a half-applied database is fixed by a
+ * second run. Needs a role that may create tables and roles (the embedded superuser does).
+ */
+export async function applySchema(url: string): Promise<'applied' | 'current'> {
+  const text = schemaText();
+  const hash = schemaHash(text);
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const recorded = await client
+      .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])
+      .then((result) => result.rowCount === 1, () => false);
+    if (recorded) return 'current';
+    await client.query('SELECT pg_advisory_lock($1)', [APPLY_LOCK]);
+    try {
+      await client.query('BEGIN');
+      await client.query(text);
+      await client.query('INSERT INTO schema_applied (sha256) VALUES ($1) ON CONFLICT DO NOTHING', [hash]);
+      await client.query('COMMIT');
+      return 'applied';
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [APPLY_LOCK]).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

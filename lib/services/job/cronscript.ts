@@ -1,0 +1,76 @@
+import type { Argv } from 'yargs';
+import { applySchema } from '../database/applySchema.ts';
+import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
+import { openDataSource } from '../database/dataSource.ts';
+import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
+import type { IJobSource } from './interfaces/job.ts';
+import { JobRunner } from './runner.ts';
+import { loadJobSource, type JobSourceInterface } from './sourceInterface.ts';
+
+export interface JobCronScriptOptions extends CronScriptOptions {
+  /** Take the config section from the command line (`run_jobs.ts do_foo`). */
+  commandlineConfig?: boolean;
+}
+
+/**
+ * Runs every ready job of one job source, once (Launchpad's JobCronScript). The config
+ * section gives the database role (`dbuser`) and the source (`source_interface`).
+ * `cronscripts/run_jobs.ts <section>` uses it with commandlineConfig; a custom script
+ * subclasses it and sets configName and sourceInterface.
+ */
+export class JobCronScript extends CronScript {
+  readonly scriptName: string = 'run_jobs';
+  /** The config section, for subclasses that do not take it from the command line. */
+  configName: string | undefined;
+  /** The job source, for subclasses; otherwise the section's source_interface. */
+  sourceInterface: JobSourceInterface | undefined;
+  readonly commandlineConfig: boolean;
+  /** The runner of the last main(), for tests and callers that look at outcomes. */
+  runner: JobRunner | undefined;
+
+  constructor(options: JobCronScriptOptions = {}) {
+    super(options);
+    this.commandlineConfig = options.commandlineConfig ?? false;
+  }
+
+  protected override defineOptions(argv: Argv): Argv {
+    if (!this.commandlineConfig) return argv;
+    return argv
+      .usage('$0 <section>\n\nRun every ready job of the job source named by a config section, once.')
+      .positional('section', { type: 'string', description: 'Config section naming dbuser and source_interface' })
+      .demandCommand(1, 1, 'name the config section to run, e.g. do_foo', 'name one config section only');
+  }
+
+  /** The config section this run uses. */
+  get sectionName(): string {
+    const name = this.commandlineConfig ? String(this.args._[0] ?? '') : this.configName;
+    if (!name) throw new UsageError('no config section: set configName or use commandlineConfig');
+    return name;
+  }
+
+  protected override lockName(): string {
+    return this.sectionName;
+  }
+
+  async loadSource(): Promise<IJobSource> {
+    if (this.sourceInterface) return this.sourceInterface.load();
+    return loadJobSource(this.config.section(this.sectionName).string('source_interface'));
+  }
+
+  override async main(): Promise<void> {
+    const section = this.config.section(this.sectionName);
+    const dbuser = section.string('dbuser');
+    const source = await this.loadSource();
+    const url = await resolveDatabaseUrl(this.config);
+    await applySchema(url);
+    const dataSource = await openDataSource(url, { role: dbuser, applicationName: `jobsystem ${this.sectionName}` });
+    try {
+      const runner = new JobRunner({ dataSource, logger: this.logger, fileOops: this.oopsFiler() });
+      this.runner = runner;
+      await runner.runAllFromSource(source);
+      runner.logSummary(source.name);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+}

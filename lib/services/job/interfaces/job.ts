@@ -1,0 +1,46 @@
+import type { EntityManager } from 'typeorm';
+import type { Logger } from '../../scripts/logger.ts';
+import type { OopsReport } from '../../oops/report.ts';
+import type { Job } from '../model/job.ts';
+
+/** A class of errors, as in `retryErrorTypes = [TemporaryNetworkError]`. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** The common attributes of every job: the `job` row (see model/job.ts). */
+export type IJob = Job;
+
+/** What the runner needs of a job it runs. */
+export interface IRunnableJob {
+  /** The common job row. */
+  readonly job: Job;
+  /** Do the work, inside the transaction the runner passes; throw to steer the outcome. */
+  run(manager: EntityManager): Promise<void>;
+  /** Key/value pairs written into an OOPS report about this job. */
+  getOopsVars(): Array<[string, string]>;
+  /** What the job does, for people: "frozzling Foo 'bar'". */
+  getOperationDescription(): string;
+  /** Errors that are the user's fault: FAILED, notifyUserError, no OOPS. */
+  readonly userErrorTypes: readonly ErrorClass[];
+  /** Errors worth another try: requeued after retryDelayMs while attempts remain, no OOPS. */
+  readonly retryErrorTypes: readonly ErrorClass[];
+  readonly retryDelayMs: number;
+  readonly leaseDurationMs: number;
+  readonly maxRetries: number;
+  /** Called after an OOPS was filed for this job. */
+  notifyOops(oops: OopsReport, logger: Logger): Promise<void>;
+  /** Called when run() threw one of userErrorTypes. */
+  notifyUserError(error: Error, logger: Logger): Promise<void>;
+  toString(): string;
+}
+
+/** A source of runnable jobs: what a config section's source_interface names. */
+export interface IJobSource {
+  /** The job class name used in log lines: `Ran 1 DoFooJob jobs.` */
+  readonly name: string;
+  /** The job.job_type values this source runs. */
+  readonly jobTypes: readonly string[];
+  /** The jobs ready to run now, oldest first. */
+  iterReady(manager: EntityManager): Promise<IRunnableJob[]>;
+  /** Wrap job rows the runner has claimed into runnable jobs (one query for the batch). */
+  fromJobs(manager: EntityManager, jobs: readonly Job[]): Promise<IRunnableJob[]>;
+}

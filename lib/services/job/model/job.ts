@@ -1,0 +1,110 @@
+import { EntitySchema } from 'typeorm';
+import { LeaseHeld } from '../interfaces/errors.ts';
+import { checkTransition, JobStatus } from '../interfaces/jobStatus.ts';
+import type { Clock } from '../../clock.ts';
+import { systemClock } from '../../clock.ts';
+
+/** The common job row (table `job`). The state methods change the row in memory and check
+ * every transition; save it with the EntityManager of your transaction. The runner's hot
+ * path does the same transitions in single SQL statements (../sql/). */
+export class Job {
+  id!: number;
+  jobType!: string;
+  status: JobStatus = JobStatus.WAITING;
+  attemptCount = 0;
+  maxRetries = 0;
+  log: string | null = null;
+  scheduledStart: Date | null = null;
+  leaseExpires: Date | null = null;
+  dateCreated!: Date;
+  dateStarted: Date | null = null;
+  dateFinished: Date | null = null;
+  requester: string | null = null;
+  jsonData: Record<string, unknown> | null = null;
+  claimedBy: string | null = null;
+
+  private setStatus(status: JobStatus): void {
+    checkTransition(this.status, status);
+    this.status = status;
+  }
+
+  /** Mark the job as starting: RUNNING, a new attempt. */
+  start(clock: Clock = systemClock): void {
+    this.setStatus(JobStatus.RUNNING);
+    this.dateStarted = clock.now();
+    this.dateFinished = null;
+    this.attemptCount += 1;
+  }
+
+  complete(clock: Clock = systemClock): void {
+    this.setStatus(JobStatus.COMPLETED);
+    this.dateFinished = clock.now();
+  }
+
+  fail(clock: Clock = systemClock): void {
+    this.setStatus(JobStatus.FAILED);
+    this.dateFinished = clock.now();
+  }
+
+  /** Back to WAITING; after a started attempt, not before `retryDelayMs` has passed. */
+  queue(retryDelayMs = 0, clock: Clock = systemClock): void {
+    this.setStatus(JobStatus.WAITING);
+    this.dateFinished = clock.now();
+    this.leaseExpires = null;
+    this.claimedBy = null;
+    if (this.attemptCount > 0) this.scheduledStart = new Date(clock.now().getTime() + retryDelayMs);
+  }
+
+  suspend(): void {
+    this.setStatus(JobStatus.SUSPENDED);
+  }
+
+  resume(): void {
+    if (this.status !== JobStatus.SUSPENDED) throw new Error('Job is not suspended.');
+    this.setStatus(JobStatus.WAITING);
+  }
+
+  /** Take the lease for `durationMs`; LeaseHeld while another live lease exists. */
+  acquireLease(durationMs: number, clock: Clock = systemClock): void {
+    const now = clock.now();
+    if (this.leaseExpires !== null && this.leaseExpires.getTime() >= now.getTime()) throw new LeaseHeld(this.id);
+    this.leaseExpires = new Date(now.getTime() + durationMs);
+  }
+
+  /** Milliseconds left on the lease (negative once it has passed); null without a lease. */
+  getTimeout(clock: Clock = systemClock): number | null {
+    return this.leaseExpires === null ? null : this.leaseExpires.getTime() - clock.now().getTime();
+  }
+
+  /** WAITING, with no live lease and no start time still ahead. */
+  isRunnable(clock: Clock = systemClock): boolean {
+    const now = clock.now().getTime();
+    return (
+      this.status === JobStatus.WAITING &&
+      (this.leaseExpires === null || this.leaseExpires.getTime() < now) &&
+      (this.scheduledStart === null || this.scheduledStart.getTime() <= now)
+    );
+  }
+}
+
+export const JobEntity = new EntitySchema<Job>({
+  name: 'Job',
+  target: Job,
+  tableName: 'job',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: true },
+    jobType: { name: 'job_type', type: 'text' },
+    status: { type: 'text', default: 'WAITING' },
+    attemptCount: { name: 'attempt_count', type: 'integer', default: 0 },
+    maxRetries: { name: 'max_retries', type: 'integer', default: 0 },
+    log: { type: 'text', nullable: true },
+    scheduledStart: { name: 'scheduled_start', type: 'timestamptz', nullable: true },
+    leaseExpires: { name: 'lease_expires', type: 'timestamptz', nullable: true },
+    dateCreated: { name: 'date_created', type: 'timestamptz', createDate: true },
+    dateStarted: { name: 'date_started', type: 'timestamptz', nullable: true },
+    dateFinished: { name: 'date_finished', type: 'timestamptz', nullable: true },
+    requester: { type: 'text', nullable: true },
+    jsonData: { name: 'json_data', type: 'jsonb', nullable: true },
+    claimedBy: { name: 'claimed_by', type: 'text', nullable: true },
+  },
+});

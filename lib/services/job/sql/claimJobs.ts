@@ -1,0 +1,41 @@
+import type { EntityManager } from 'typeorm';
+import { JOB_COLUMNS, jobFromRow, READY_CONDITION, runStatement, type JobRow } from './jobRow.ts';
+import type { Job } from '../model/job.ts';
+
+// One statement picks and claims: the row locks taken by FOR UPDATE SKIP LOCKED make
+// concurrent runners pick disjoint jobs, and the UPDATE sets RUNNING, the lease and the owner
+// together, so there is no moment where a job is picked but not yet marked as ours.
+// `date_started < $5` keeps a job that this run already started (and requeued) for the next run.
+const TEXT = `WITH picked AS (
+    SELECT id FROM job
+    WHERE job.job_type = ANY($1::text[]) AND ${READY_CONDITION}
+      AND (job.date_started IS NULL OR job.date_started < $5)
+    ORDER BY job.id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  UPDATE job SET status = 'RUNNING', attempt_count = job.attempt_count + 1,
+    date_started = now(), date_finished = NULL,
+    lease_expires = now() + make_interval(secs => $3::double precision / 1000), claimed_by = $4
+  FROM picked WHERE job.id = picked.id
+  RETURNING ${JOB_COLUMNS}`;
+
+export interface ClaimOptions {
+  jobTypes: readonly string[];
+  limit: number;
+  leaseMs: number;
+  owner: string;
+  /** Jobs started at or after this time are not claimed again in the same run. */
+  runStartedAt: Date;
+}
+
+/** Claim up to `limit` ready jobs for `owner`; they come back RUNNING, oldest first. */
+export async function claimJobs(manager: EntityManager, options: ClaimOptions): Promise<Job[]> {
+  const rows = await runStatement<JobRow>(manager, 'jobsystem_claim_jobs', TEXT, [
+    options.jobTypes,
+    options.limit,
+    options.leaseMs,
+    options.owner,
+    options.runStartedAt,
+  ]);
+  return rows.map(jobFromRow).sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,66 @@
+import type { EntityManager } from 'typeorm';
+import { Job } from '../model/job.ts';
+
+/** The job columns every hot-path statement returns, in one place. */
+export const JOB_COLUMNS = `job.id, job.job_type, job.status, job.attempt_count, job.max_retries, job.log,
+  job.scheduled_start, job.lease_expires, job.date_created, job.date_started, job.date_finished,
+  job.requester, job.json_data, job.claimed_by`;
+
+/** A job is ready when it waits, no live lease covers it and its start time has come. */
+export const READY_CONDITION = `job.status = 'WAITING'
+  AND (job.lease_expires IS NULL OR job.lease_expires < now())
+  AND (job.scheduled_start IS NULL OR job.scheduled_start <= now())`;
+
+export interface JobRow {
+  id: number;
+  job_type: string;
+  status: Job['status'];
+  attempt_count: number;
+  max_retries: number;
+  log: string | null;
+  scheduled_start: Date | null;
+  lease_expires: Date | null;
+  date_created: Date;
+  date_started: Date | null;
+  date_finished: Date | null;
+  requester: string | null;
+  json_data: Record<string, unknown> | null;
+  claimed_by: string | null;
+}
+
+/** A Job entity from a raw row, without the ORM's hydration cost. */
+export function jobFromRow(row: JobRow): Job {
+  const job = new Job();
+  job.id = Number(row.id);
+  job.jobType = row.job_type;
+  job.status = row.status;
+  job.attemptCount = row.attempt_count;
+  job.maxRetries = row.max_retries;
+  job.log = row.log;
+  job.scheduledStart = row.scheduled_start;
+  job.leaseExpires = row.lease_expires;
+  job.dateCreated = row.date_created;
+  job.dateStarted = row.date_started;
+  job.dateFinished = row.date_finished;
+  job.requester = row.requester;
+  job.jsonData = row.json_data;
+  job.claimedBy = row.claimed_by;
+  return job;
+}
+
+interface PgQueryable {
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Run one statement as a named prepared statement (parsed and planned once per connection):
+ * inside the manager's transaction on the transaction's own connection, otherwise on any
+ * connection of the pool (autocommit).
+ */
+export async function runStatement<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
+  const queryRunner = manager.queryRunner as unknown as { databaseConnection?: PgQueryable; isTransactionActive?: boolean } | undefined;
+  const target: PgQueryable = queryRunner?.databaseConnection && queryRunner.isTransactionActive
+    ? queryRunner.databaseConnection
+    : (manager.connection.driver as unknown as { master: PgQueryable }).master;
+  return (await target.query({ name, text, values })).rows as Row[];
+}

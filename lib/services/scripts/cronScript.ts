@@ -1,0 +1,212 @@
+import { join } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfig, type Config } from '../config/loadConfig.ts';
+import { DatabaseUnavailable } from '../database/dataSource.ts';
+import { isConnectionError } from '../database/connectionErrors.ts';
+import { toError } from '../job/interfaces/errors.ts';
+import { makeOopsFiler } from '../oops/filer.ts';
+import type { OopsReport } from '../oops/report.ts';
+import { LockBusy, LockFile } from './lockFile.ts';
+import { createScriptLogger, type LogLevel, type Logger } from './logger.ts';
+
+/** Exit statuses of every script, documented in the README. */
+export const ExitStatus = {
+  OK: 0,
+  FAILURE: 1,
+  LOCK_BUSY: 1,
+  BAD_INPUT: 2,
+  DATABASE_UNAVAILABLE: 3,
+  INTERRUPTED: 130,
+} as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CommonArgs {
+  verbose: number;
+  quiet: number;
+  'log-file'?: string;
+  'lock-dir'?: string;
+  _: Array<string | number>;
+  [key: string]: unknown;
+}
+
+export interface CronScriptOptions {
+  /** Arguments to parse instead of process.argv (tests). */
+  testArgs?: string[];
+  logger?: Logger;
+  config?: Config;
+}
+
+/**
+ * The base of every cron script (Launchpad's LaunchpadCronScript): options, config,
+ * logging, one lock file, OOPS reports for problems, and an exit status.
+ * Subclasses add options in defineOptions() and do their work in main().
+ */
+export abstract class CronScript {
+  /** Used in --help and, by default, for the lock file name. */
+  abstract readonly scriptName: string;
+  protected readonly testArgs: string[] | undefined;
+  private parsedArgs: CommonArgs | undefined;
+  private scriptLogger: Logger | undefined;
+  private loadedConfig: Config | undefined;
+  private closeLogger: (() => Promise<void>) | undefined;
+  private readonly pendingOops: Array<Promise<unknown>> = [];
+
+  constructor(options: CronScriptOptions = {}) {
+    this.testArgs = options.testArgs;
+    this.scriptLogger = options.logger;
+    this.loadedConfig = options.config;
+  }
+
+  /** Add the script's own options and positionals. */
+  protected defineOptions(argv: Argv): Argv {
+    return argv;
+  }
+
+  /** The work, run under the lock. */
+  abstract main(): Promise<void>;
+
+  /** The lock file is `<lock_dir>/<lockName()>.lock`. */
+  protected lockName(): string {
+    return this.scriptName;
+  }
+
+  /** The reporter of OOPS reports is `<oops_prefix>-<reporterName()>`. */
+  protected reporterName(): string {
+    return this.lockName();
+  }
+
+  get args(): CommonArgs {
+    if (!this.parsedArgs) this.parsedArgs = this.parseArgs();
+    return this.parsedArgs;
+  }
+
+  private parseArgs(): CommonArgs {
+    const argv = yargs(this.testArgs ?? hideBin(process.argv))
+      .scriptName(this.scriptName)
+      .option('verbose', { alias: 'v', type: 'count', description: 'Log more (repeat for more)' })
+      .option('quiet', { alias: 'q', type: 'count', description: 'Log less (repeat for less)' })
+      .option('log-file', { type: 'string', description: 'Also write the log to this file' })
+      .option('lock-dir', { type: 'string', description: 'Folder of the lock file (default: [scripts] lock_dir)' })
+      .strict()
+      .help()
+      .alias('help', 'h')
+      .version(false)
+      .wrap(Math.min(100, process.stdout.columns || 100))
+      .exitProcess(this.testArgs === undefined)
+      .fail((message, error) => {
+        throw new UsageError(message || error?.message || 'invalid arguments');
+      });
+    return this.defineOptions(argv).parseSync() as unknown as CommonArgs;
+  }
+
+  get config(): Config {
+    if (!this.loadedConfig) this.loadedConfig = loadConfig();
+    return this.loadedConfig;
+  }
+  set config(config: Config) {
+    this.loadedConfig = config;
+  }
+
+  get logger(): Logger {
+    if (!this.scriptLogger) this.scriptLogger = this.makeLogger();
+    return this.scriptLogger;
+  }
+  set logger(logger: Logger) {
+    this.scriptLogger = logger;
+  }
+
+  private logLevel(): LogLevel {
+    const { verbose = 0, quiet = 0 } = this.parsedArgs ?? {};
+    const levels: LogLevel[] = ['error', 'warning', 'info', 'debug'];
+    return levels[Math.max(0, Math.min(3, 2 + verbose - quiet))]!;
+  }
+
+  private makeLogger(): Logger {
+    let timestamps = true;
+    let fileOops: ((error: unknown) => Promise<OopsReport>) | undefined;
+    try {
+      timestamps = this.config.section('scripts').boolean('log_timestamps');
+      fileOops = this.oopsFiler();
+    } catch {
+      // The config is broken: log plainly; the config error itself is reported by lockAndRun.
+    }
+    const logger = createScriptLogger({
+      level: this.logLevel(),
+      timestamps,
+      logFile: this.parsedArgs?.['log-file'],
+      // As in Launchpad, a WARNING or worse from a script is worth an OOPS report.
+      onProblem: fileOops && ((level, message) => {
+        const error = new Error(message);
+        error.name = level === 'error' ? 'LoggedError' : 'LoggedWarning';
+        this.pendingOops.push(fileOops(error).catch(() => undefined));
+      }),
+    });
+    this.closeLogger = logger.close;
+    return logger;
+  }
+
+  /** Writes OOPS reports to [error_reports] error_dir as `<oops_prefix>-<reporter>`. */
+  oopsFiler(): (error: unknown, vars?: Array<[string, string]>) => Promise<OopsReport> {
+    const section = this.config.section('error_reports');
+    return makeOopsFiler({
+      errorDir: section.string('error_dir'),
+      reporter: `${section.string('oops_prefix')}-${this.reporterName()}`,
+      logger: this.scriptLogger,
+    });
+  }
+
+  lockFilePath(): string {
+    const dir = this.args['lock-dir'] ?? this.config.section('scripts').string('lock_dir');
+    return join(dir, `${this.lockName()}.lock`);
+  }
+
+  /** Parse, lock, run main(), unlock; return the exit status. Never throws. */
+  async lockAndRun(): Promise<number> {
+    let lock: LockFile | undefined;
+    try {
+      void this.args;
+      void this.config;
+      lock = new LockFile(this.lockFilePath());
+      this.logger.debug(`Creating lockfile: ${lock.path}`);
+      lock.acquire();
+      await this.main();
+      return ExitStatus.OK;
+    } catch (thrown) {
+      return this.reportFailure(thrown);
+    } finally {
+      lock?.release();
+      await Promise.all(this.pendingOops);
+      await this.closeLogger?.();
+    }
+  }
+
+  /** One line naming the problem, and the exit status that goes with it. */
+  protected reportFailure(thrown: unknown): number {
+    const error = toError(thrown);
+    if (error instanceof LockBusy) {
+      this.logger.info(error.message);
+      return ExitStatus.LOCK_BUSY;
+    }
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      this.plainError(`${this.scriptName}: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
+      return ExitStatus.BAD_INPUT;
+    }
+    const message = error.message;
+    if (error instanceof DatabaseUnavailable || isConnectionError(error)) {
+      this.logger.error(error instanceof DatabaseUnavailable ? message : `database unavailable: ${message}`);
+      return ExitStatus.DATABASE_UNAVAILABLE;
+    }
+    this.logger.error(`${this.scriptName} failed: ${error.name}: ${error.message}`);
+    return ExitStatus.FAILURE;
+  }
+
+  /** For errors of input: straight to stderr, in the log format, with no OOPS report. */
+  private plainError(message: string): void {
+    process.stderr.write(`ERROR   ${message}\n`);
+  }
+}

@@ -1,0 +1,92 @@
+import winston from 'winston';
+import Transport from 'winston-transport';
+import { redactSecrets } from '../oops/redact.ts';
+
+/** What library code logs through; scripts pass theirs in, tests pass a DevNullLogger. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+}
+
+/** Discards everything (the seed's DevNullLogger, for quiet tests). */
+export class DevNullLogger implements Logger {
+  debug(): void {}
+  info(): void {}
+  warning(): void {}
+  error(): void {}
+}
+
+/** Keeps every line in memory, for tests that read what was logged. */
+export class ListLogger implements Logger {
+  readonly lines: string[] = [];
+  debug(message: string): void { this.lines.push(`DEBUG ${message}`); }
+  info(message: string): void { this.lines.push(`INFO ${message}`); }
+  warning(message: string): void { this.lines.push(`WARNING ${message}`); }
+  error(message: string): void { this.lines.push(`ERROR ${message}`); }
+}
+
+const LEVELS = { error: 0, warning: 1, info: 2, debug: 3 } as const;
+export type LogLevel = keyof typeof LEVELS;
+
+export interface ScriptLoggerOptions {
+  level: LogLevel;
+  timestamps: boolean;
+  logFile?: string;
+  /** Called for every WARNING or ERROR line (the script files an OOPS for it). */
+  onProblem?: (level: LogLevel, message: string) => void;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Launchpad's format: `2026-11-23 18:00:00 INFO    message`, local time. */
+function lineFormat(timestamps: boolean) {
+  return winston.format.printf((info) => {
+    const level = String(info.level).toUpperCase().padEnd(7);
+    const message = redactSecrets(String(info.message));
+    if (!timestamps) return `${level} ${message}`;
+    const d = new Date();
+    const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    return `${stamp} ${level} ${message}`;
+  });
+}
+
+class ProblemTransport extends Transport {
+  constructor(private readonly onProblem: (level: LogLevel, message: string) => void) {
+    super({ level: 'warning' });
+  }
+  override log(info: { level: string; message: unknown }, next: () => void): void {
+    this.onProblem(info.level as LogLevel, String(info.message));
+    next();
+  }
+}
+
+/** A winston logger writing to stderr (and a file), wrapped in the Logger interface. */
+export function createScriptLogger(options: ScriptLoggerOptions): Logger & { close(): Promise<void> } {
+  const transports: Transport[] = [
+    new winston.transports.Console({ stderrLevels: Object.keys(LEVELS) }),
+  ];
+  if (options.logFile) transports.push(new winston.transports.File({ filename: options.logFile }));
+  if (options.onProblem) transports.push(new ProblemTransport(options.onProblem));
+  const logger = winston.createLogger({
+    levels: LEVELS,
+    level: options.level,
+    format: lineFormat(options.timestamps),
+    transports,
+  });
+  return {
+    debug: (message) => logger.debug(message),
+    info: (message) => logger.info(message),
+    warning: (message) => logger.log('warning', message),
+    error: (message) => logger.error(message),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!options.logFile) return resolve();
+        logger.on('finish', () => resolve());
+        logger.end();
+      }),
+  };
+}

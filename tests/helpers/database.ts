@@ -1,0 +1,128 @@
+// Each test file gets its own database, cloned from a template that has schema.sql applied.
+// The server is the embedded PostgreSQL unless TEST_DATABASE_URL names another one.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { applySchema, schemaHash } from '../../lib/services/database/applySchema.ts';
+import { openDataSource } from '../../lib/services/database/dataSource.ts';
+import { ensureEmbeddedPostgres, EMBEDDED_DEFAULTS } from '../../lib/services/database/embeddedPostgres.ts';
+import { fromRoot } from '../../lib/services/paths.ts';
+
+export interface TestDatabase {
+  /** Superuser URL of this file's database. */
+  url: string;
+  name: string;
+  /** A folder of this database's own: config file, OOPS reports, lock files. */
+  dir: string;
+  /** The instance config file (extends config/testrunner.ini) pointing at this database. */
+  configFile: string;
+  errorDir: string;
+  lockDir: string;
+  /** A superuser DataSource on this database, for arranging and checking. */
+  admin: DataSource;
+  drop(): Promise<void>;
+}
+
+/** The server's maintenance database URL. */
+export async function serverUrl(): Promise<string> {
+  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  return ensureEmbeddedPostgres(EMBEDDED_DEFAULTS);
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const TEMPLATE_LOCK = 4_242_002;
+
+/** The template database for this version of schema.sql, made once per server. */
+async function templateName(server: string): Promise<string> {
+  const name = `jobsystem_template_${schemaHash().slice(0, 12)}`;
+  await withClient(server, async (client) => {
+    await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        const building = `${name}_building`;
+        await client.query(`DROP DATABASE IF EXISTS ${building}`);
+        await client.query(`CREATE DATABASE ${building}`);
+        await applySchema(withDatabase(server, building));
+        await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
+    }
+  });
+  return name;
+}
+
+/** A fresh database for one test file, with its config file; drop() removes both. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const server = await serverUrl();
+  const template = await templateName(server);
+  const name = `test_${label.replace(/\W/g, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  await withClient(server, async (client) => {
+    // CREATE DATABASE ... TEMPLATE fails while anyone else copies the template: retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        return;
+      } catch (error) {
+        if (attempt > 50 || (error as { code?: string }).code !== '55006') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  });
+  const url = withDatabase(server, name);
+  const dir = fromRoot(join('var', 'tests', name));
+  const errorDir = join(dir, 'oops');
+  const lockDir = join(dir, 'lock');
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'test.ini');
+  writeFileSync(
+    configFile,
+    [
+      '[meta]',
+      `extends: ${fromRoot('config/testrunner.ini')}`,
+      '',
+      '[database]',
+      `url: ${url}`,
+      '',
+      '[error_reports]',
+      `error_dir: ${errorDir}`,
+      '',
+      '[scripts]',
+      `lock_dir: ${lockDir}`,
+      '',
+    ].join('\n'),
+  );
+  const admin = await openDataSource(url, { poolSize: 4 });
+  return {
+    url,
+    name,
+    dir,
+    configFile,
+    errorDir,
+    lockDir,
+    admin,
+    async drop() {
+      await admin.destroy().catch(() => undefined);
+      await withClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Run a cron script as a real process, as cron would (Launchpad's run_script).
+import { spawn } from 'node:child_process';
+import { fromRoot } from '../../lib/services/paths.ts';
+
+export interface ScriptResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runScript(script: string, args: string[] = [], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...options.env };
+    delete env.DATABASE_URL;
+    if (options.env?.DATABASE_URL) env.DATABASE_URL = options.env.DATABASE_URL;
+    const child = spawn(fromRoot(script), args, { cwd: options.cwd ?? '/', env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
