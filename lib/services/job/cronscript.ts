@@ -65,7 +65,13 @@ export class JobCronScript extends CronScript {
     await applySchema(url);
     const dataSource = await openDataSource(url, { role: dbuser, applicationName: `jobsystem ${this.sectionName}` });
     try {
-      const runner = new JobRunner({ dataSource, logger: this.logger, fileOops: this.oopsFiler() });
+      const runner = new JobRunner({
+        dataSource,
+        logger: this.logger,
+        fileOops: this.oopsFiler(),
+        batchSize: section.integer('batch_size'),
+        leaseMs: section.duration('lease_duration'),
+      });
       this.runner = runner;
       await runner.runAllFromSource(source);
       runner.logSummary(source.name);

@@ -25,6 +25,8 @@ export interface JobRunnerOptions {
   owner?: string;
   /** How many jobs one claim statement takes. */
   batchSize?: number;
+  /** How long a claim reserves a job (renewed while it runs). */
+  leaseMs?: number;
 }
 
 /** What happened to one job, and why. */
@@ -45,10 +47,12 @@ export class JobRunner {
   readonly results: JobResult[] = [];
   readonly owner: string;
   private readonly batchSize: number;
+  private readonly leaseMs: number;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}`;
     this.batchSize = options.batchSize ?? 50;
+    this.leaseMs = options.leaseMs ?? 30_000;
   }
 
   private get logger(): Logger {
@@ -63,7 +67,7 @@ export class JobRunner {
       const claimed = await claimJobs(manager, {
         jobTypes: source.jobTypes,
         limit: this.batchSize,
-        leaseMs: 5 * 60 * 1000,
+        leaseMs: this.leaseMs,
         owner: this.owner,
         runStartedAt: now,
       });
