@@ -5,6 +5,7 @@ import type { Job } from '../../lib/services/job/model/job.ts';
 import type { OopsReport } from '../../lib/services/oops/report.ts';
 import { SuspendJob } from '../../lib/services/job/interfaces/errors.ts';
 import { SimpleJob } from '../../lib/services/job/simpleJob.ts';
+import { defineJobSource } from '../../lib/services/job/sourceInterface.ts';
 import type { Logger } from '../../lib/services/scripts/logger.ts';
 
 export class TemporaryProblem extends Error {
@@ -14,7 +15,7 @@ export class BadRequest extends Error {
   override name = 'BadRequest';
 }
 
-export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'sleep';
+export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
@@ -58,6 +59,9 @@ export class ScriptedJob extends SimpleJob {
         // dofoo may update foo.some_attribute only, not foo.name.
         await manager.query(`UPDATE foo SET name = 'renamed' WHERE id = $1`, [fooId]);
         return;
+      case 'record-role':
+        await manager.query(`UPDATE foo SET some_attribute = current_user WHERE id = $1`, [fooId]);
+        return;
       case 'sleep':
         await new Promise((resolve) => setTimeout(resolve, ms ?? 1000));
         return;
@@ -74,3 +78,6 @@ export class ScriptedJob extends SimpleJob {
     await super.notifyUserError(error, logger);
   }
 }
+
+/** For config sections in tests: source_interface: tests.helpers.scriptedJob.IScriptedJobSource */
+export const IScriptedJobSource = defineJobSource('IScriptedJobSource', async () => ScriptedJob);

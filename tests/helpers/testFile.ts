@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from './database.ts';
 /** Create the file's database before its tests and point JOBS_CONFIG at its config. */
 export function useTestDatabase(test: TestFn, label: string): () => TestDatabase {
   let db: TestDatabase | undefined;
-  test.before(async () => {
+  test.serial.before(async () => {
     db = await createTestDatabase(label);
     process.env.JOBS_CONFIG = db.configFile;
     delete process.env.DATABASE_URL;

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { fromRoot } from '../paths.ts';
+import { DatabaseUnavailable } from './connectionErrors.ts';
+import { describeUrl } from './databaseUrl.ts';
 
 export function schemaText(): string {
   return readFileSync(fromRoot('schema.sql'), 'utf8');
@@ -24,7 +26,11 @@ export async function applySchema(url: string): Promise<'applied' | 'current'> {
   const hash = schemaHash(text);
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot use the database at ${describeUrl(url)}: ${(error as Error).message}`);
+  }
   try {
     const recorded = await client
       .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])

@@ -9,3 +9,8 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_CODES.has(code) || code.startsWith('08'))) return true;
   return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
 }
+
+/** A database that cannot be reached or used, described in one line. */
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+}

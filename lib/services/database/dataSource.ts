@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { DataSource, type EntitySchema } from 'typeorm';
+import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './databaseUrl.ts';
+
+export { DatabaseUnavailable };
 import { ENTITIES } from '../../entities.ts';
 
 // job.id is bigint; ids stay far below 2^53, so read them as numbers everywhere.
@@ -14,11 +17,6 @@ export interface OpenOptions {
   poolSize?: number;
   applicationName?: string;
   entities?: EntitySchema<any>[];
-}
-
-/** A database that cannot be reached or used, described in one line. */
-export class DatabaseUnavailable extends Error {
-  override name = 'DatabaseUnavailable';
 }
 
 export function checkRoleName(role: string): void {

