@@ -1,0 +1,89 @@
+// graphile-worker's side of the bench: its schema (runMigrations), enqueue (addJobs), its CLI
+// (`graphile-worker --once`) and the check that a run drained the queue. Its task directory is
+// bench/graphile/tasks (one no-op task, bench_noop); the CLI finds it as ./tasks from its cwd.
+import { Logger, makeWorkerUtils, runMigrations, type AddJobsJobSpec } from 'graphile-worker';
+import { readFileSync } from 'node:fs';
+import { fromRoot } from '../lib/services/paths.ts';
+import { createDatabase, settle, withClient } from './postgres.ts';
+import { runProcess, type ProcessRun } from './process.ts';
+
+export const DATABASE = 'bench_graphile';
+export const TEMPLATE = 'bench_graphile_template';
+export const TASK = 'bench_noop';
+export const CLI = fromRoot('node_modules/.bin/graphile-worker');
+export const WORKDIR = fromRoot('bench/graphile');
+/** Its published fastest configuration: concurrentJobs 24, maxPoolSize 25, localQueue 500,
+ * completeJobBatchDelay 0, failJobBatchDelay 0. */
+export const FASTEST_CONFIG = fromRoot('bench/graphile/fastest.config.cjs');
+
+export function version(): string {
+  return (JSON.parse(readFileSync(fromRoot('node_modules/graphile-worker/package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The template every run's database is copied from: graphile-worker's migrations applied. */
+export async function prepareTemplate(admin: string): Promise<void> {
+  const url = await createDatabase(admin, TEMPLATE);
+  await runMigrations({ connectionString: url, logger: quietLogger() });
+}
+
+export async function freshDatabase(admin: string): Promise<string> {
+  return createDatabase(admin, DATABASE, TEMPLATE);
+}
+
+/** Enqueue `count` bench_noop jobs with one workerUtils.addJobs call (one statement,
+ * graphile_worker.add_jobs); returns the ms of that call, not of opening the pool. */
+export async function enqueue(url: string, count: number): Promise<number> {
+  const utils = await makeWorkerUtils({ connectionString: url, logger: quietLogger() });
+  try {
+    const specs: AddJobsJobSpec[] = Array.from({ length: count }, (_, i) => ({ identifier: TASK, payload: { i } }));
+    await utils.withPgClient((client) => client.query('SELECT 1'));
+    const started = performance.now();
+    const jobs = await utils.addJobs(specs);
+    const ms = performance.now() - started;
+    if (jobs.length !== count) throw new Error(`addJobs returned ${jobs.length} jobs for ${count}`);
+    return ms;
+  } finally {
+    await utils.release();
+  }
+}
+
+export async function databaseWithJobs(admin: string, count: number): Promise<string> {
+  const url = await freshDatabase(admin);
+  if (count > 0) await enqueue(url, count);
+  await settle(url);
+  return url;
+}
+
+export interface WorkerOptions {
+  url: string;
+  logFile: string;
+  /** --jobs N (concurrency); ignored with the fastest config, which sets 24. */
+  jobs?: number;
+  fastest?: boolean;
+  timeoutMs: number;
+}
+
+/** One `graphile-worker --once` process, from spawn to exit. NO_LOG_SUCCESS=1 as in
+ * graphile-worker's own perf test: no log line per completed job (jobsystem logs none either). */
+export async function runOnce(options: WorkerOptions): Promise<ProcessRun> {
+  const args = ['--once', '--connection', options.url];
+  if (options.fastest) args.push('--config', FASTEST_CONFIG);
+  else if (options.jobs) args.push('--jobs', String(options.jobs));
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_LOG_SUCCESS: '1' };
+  delete env.DATABASE_URL;
+  return runProcess(CLI, args, { cwd: WORKDIR, env, logFile: options.logFile, timeoutMs: options.timeoutMs });
+}
+
+/** graphile-worker deletes a job when it completes: a drained queue has no job rows left. */
+export async function checkDrained(url: string): Promise<void> {
+  const left = await withClient(url, async (client) => (await client.query<{ n: number }>(
+    'SELECT count(*)::integer AS n FROM graphile_worker._private_jobs')).rows[0]!.n);
+  if (left !== 0) throw new Error(`graphile-worker did not drain the queue: ${left} jobs left`);
+}
+
+/** graphile-worker's Logger, silent except for errors (for the harness's own calls). */
+function quietLogger(): Logger {
+  return new Logger(() => (level, message) => {
+    if (String(level) === 'error') process.stderr.write(`graphile-worker: ${message}\n`);
+  });
+}

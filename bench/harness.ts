@@ -1,0 +1,97 @@
+// What every case shares: the settings, the result types, and running the two projects
+// alternately (jobsystem first in odd repetitions, graphile-worker first in even ones, so
+// neither always gets the warmer machine).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromRoot } from '../lib/services/paths.ts';
+import { logTail, type ProcessRun } from './process.ts';
+
+export type Project = 'jobsystem' | 'graphile';
+
+export interface BenchContext {
+  admin: string;
+  scale: number;
+  repeat: number;
+  /** Per process: a run that takes longer is killed and counted as broken. */
+  timeoutMs: number;
+  logDir: string;
+  say(message: string): void;
+}
+
+export function scaled(context: BenchContext, count: number): number {
+  return Math.max(1, Math.round(count * context.scale));
+}
+
+export function logFile(context: BenchContext, name: string): string {
+  mkdirSync(context.logDir, { recursive: true });
+  return join(context.logDir, `${name}.log`);
+}
+
+export const LOG_DIR = fromRoot('var/bench/logs');
+
+/** One measured run: the value of the case's metric, plus what else was seen. */
+export interface Sample {
+  value: number;
+  wallMs?: number;
+  peakRssKb?: number | null;
+  /** Case g, whose value is memory: the throughput of the same run. */
+  jobsPerSecond?: number;
+}
+
+export interface Series {
+  /** How this project was run for the case, in words. */
+  setup: string;
+  samples: Sample[];
+  errors: string[];
+}
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  unit: 'jobs/s' | 'ms' | 'MB';
+  better: 'higher' | 'lower';
+  jobs: number;
+  jobsystem: Series;
+  graphile: Series;
+  notes: string[];
+  extra?: Record<string, unknown>;
+}
+
+/** Run `runs[project]` `repeat` times each, alternating; a failed run is recorded, not thrown. */
+export async function alternate(
+  context: BenchContext,
+  caseId: string,
+  runs: Record<Project, (rep: number) => Promise<Sample>>,
+  series: Record<Project, Series>,
+  repeat = context.repeat,
+): Promise<void> {
+  for (let rep = 1; rep <= repeat; rep++) {
+    const order: Project[] = rep % 2 === 1 ? ['jobsystem', 'graphile'] : ['graphile', 'jobsystem'];
+    for (const project of order) {
+      try {
+        const sample = await runs[project](rep);
+        series[project].samples.push(sample);
+        context.say(`  ${caseId} ${project.padEnd(9)} rep ${rep}: ${format(sample.value)}${sample.peakRssKb ? `, peak RSS ${(sample.peakRssKb / 1024).toFixed(0)} MB` : ''}`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        series[project].errors.push(`rep ${rep}: ${message}`);
+        context.say(`  ${caseId} ${project.padEnd(9)} rep ${rep}: FAILED: ${message}`);
+      }
+    }
+  }
+}
+
+function format(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}
+
+/** Throw with the log's tail unless the process exited 0. */
+export function checkExit(run: ProcessRun): void {
+  if (run.exitCode !== 0) {
+    throw new Error(`${run.command} exited ${run.exitCode ?? run.signal}: ${logTail(run.logFile)}`);
+  }
+}
+
+export function newSeries(setup: string): Series {
+  return { setup, samples: [], errors: [] };
+}

@@ -1,0 +1,149 @@
+// jobsystem's side of the bench: its config file, databases, enqueue, run_jobs processes and
+// the check that a run really drained the queue.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applySchema } from '../lib/services/database/applySchema.ts';
+import { openDataSource } from '../lib/services/database/dataSource.ts';
+import { fromRoot } from '../lib/services/paths.ts';
+import { NoopJob } from './noopJob.ts';
+import { createDatabase, databaseUrl, settle, withClient } from './postgres.ts';
+import { runProcess, type ProcessRun } from './process.ts';
+
+export const DATABASE = 'bench_jobsystem';
+export const TEMPLATE = 'bench_jobsystem_template';
+export const HISTORY_TEMPLATE = 'bench_jobsystem_history_template';
+export const CONFIG_FILE = fromRoot('bench/config/bench.ini');
+export const RUN_JOBS = fromRoot('cronscripts/run_jobs.ts');
+export const JOB_TYPE = NoopJob.name;
+
+/** The defaults of [job_runner]: one job at a time. */
+export const DEFAULT_SECTION = 'bench_noop';
+
+export interface FastCandidate {
+  section: string;
+  batchSize: number;
+  concurrency: number;
+}
+
+/** The configurations case c tries; the fastest is used for c and f. */
+export const FAST_CANDIDATES: FastCandidate[] = [100, 500, 1000].flatMap((batchSize) =>
+  [1, 24].map((concurrency) => ({ section: `bench_noop_fast_b${batchSize}_c${concurrency}`, batchSize, concurrency })));
+
+/** bench/config/bench.ini, written at bench start (the database URL comes from the cluster). */
+export function writeBenchConfig(admin: string): void {
+  const fast = FAST_CANDIDATES.map((candidate) => `
+[${candidate.section}]
+# Case c candidate: ${candidate.batchSize} jobs per claim, ${candidate.concurrency} at once.
+link: job_runner
+dbuser: postgres
+source_interface: bench.noopJob.INoopJobSource
+batch_size: ${candidate.batchSize}
+concurrency: ${candidate.concurrency}
+lease_duration: 5m
+`).join('');
+  const text = `# Written by bench/jobsystem.ts at every bench start: edit FAST_CANDIDATES there, not here.
+# The bench's jobsystem instance: JOBS_CONFIG=bench/config/bench.ini cronscripts/run_jobs.ts bench_noop
+[meta]
+extends: ../../config/schema.ini
+
+[database]
+url: ${databaseUrl(admin, DATABASE)}
+
+[error_reports]
+error_dir: var/bench/oops
+
+[scripts]
+lock_dir: var/bench/lock
+log_timestamps: false
+
+[${DEFAULT_SECTION}]
+# The defaults of [job_runner] (batch_size 50, concurrency 1).
+link: job_runner
+dbuser: postgres
+source_interface: bench.noopJob.INoopJobSource
+${fast}`;
+  mkdirSync(join(CONFIG_FILE, '..'), { recursive: true });
+  writeFileSync(CONFIG_FILE, text);
+}
+
+/** The template every run's database is copied from: schema.sql applied, no jobs. */
+export async function prepareTemplate(admin: string): Promise<void> {
+  await applySchema(await createDatabase(admin, TEMPLATE));
+}
+
+/** A copy of the template with `rows` COMPLETED NoopJob rows (case f); returns how long the
+ * insert took and how long the VACUUM ANALYZE after it took, in ms. */
+export async function prepareHistoryTemplate(admin: string, rows: number): Promise<{ insertMs: number; vacuumMs: number }> {
+  const url = await createDatabase(admin, HISTORY_TEMPLATE, TEMPLATE);
+  return withClient(url, async (client) => {
+    const started = performance.now();
+    await client.query(
+      `INSERT INTO job (job_type, status, attempt_count, date_created, date_started, date_finished, json_data, claimed_by)
+       SELECT $1, 'COMPLETED', 1, at, at, at, jsonb_build_object('i', i), 'bench:history'
+       FROM (SELECT i, now() - ($2::integer - i) * interval '1 second' AS at FROM generate_series(1, $2::integer) AS i) AS history`,
+      [JOB_TYPE, rows]);
+    const insertMs = performance.now() - started;
+    await client.query('VACUUM (ANALYZE) job');
+    return { insertMs, vacuumMs: performance.now() - started - insertMs };
+  });
+}
+
+/** A fresh database for one run, copied from `template`. */
+export async function freshDatabase(admin: string, template = TEMPLATE): Promise<string> {
+  return createDatabase(admin, DATABASE, template);
+}
+
+/** Enqueue `count` NoopJobs with NoopJob.createMany in one transaction; returns the ms of the
+ * transaction (BEGIN, the one INSERT, COMMIT), not of opening the connection. */
+export async function enqueue(url: string, count: number): Promise<number> {
+  const dataSource = await openDataSource(url, { applicationName: 'bench enqueue' });
+  try {
+    const payloads = Array.from({ length: count }, (_, i) => ({ i }));
+    await dataSource.query('SELECT 1');
+    const started = performance.now();
+    const ids = await dataSource.transaction((manager) => NoopJob.createMany(manager, payloads));
+    const ms = performance.now() - started;
+    if (ids.length !== count) throw new Error(`createMany returned ${ids.length} ids for ${count} jobs`);
+    return ms;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Fresh database with `count` waiting jobs, settled; returns its URL. */
+export async function databaseWithJobs(admin: string, count: number, template = TEMPLATE): Promise<string> {
+  const url = await freshDatabase(admin, template);
+  if (count > 0) await enqueue(url, count);
+  await settle(url);
+  return url;
+}
+
+export interface RunJobsOptions {
+  url: string;
+  section: string;
+  logFile: string;
+  lockDir?: string;
+  timeoutMs: number;
+}
+
+/** One `cronscripts/run_jobs.ts <section>` process, from spawn to exit. */
+export async function runJobs(options: RunJobsOptions): Promise<ProcessRun> {
+  const args = [options.section, ...(options.lockDir ? ['--lock-dir', options.lockDir] : [])];
+  return runProcess(RUN_JOBS, args, {
+    cwd: fromRoot('.'),
+    env: { ...process.env, JOBS_CONFIG: CONFIG_FILE, DATABASE_URL: options.url },
+    logFile: options.logFile,
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+/** Throws unless every NoopJob is COMPLETED and `expected` of them exist. */
+export async function checkDrained(url: string, expected: number): Promise<void> {
+  const rows = await withClient(url, async (client) => (await client.query<{ status: string; n: number }>(
+    'SELECT status, count(*)::integer AS n FROM job WHERE job_type = $1 GROUP BY status', [JOB_TYPE])).rows);
+  const counts = Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  const completed = counts.COMPLETED ?? 0;
+  if (completed !== expected || rows.length > (expected > 0 ? 1 : 0)) {
+    throw new Error(`jobsystem did not drain the queue: expected ${expected} COMPLETED, found ${JSON.stringify(counts)}`);
+  }
+}

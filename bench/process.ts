@@ -1,0 +1,100 @@
+// Run one child process and measure it from spawn to exit: wall time, exit status and peak
+// RSS. Peak RSS comes from GNU time (`/usr/bin/time -f %M`, the Debian package `time`) when
+// it is installed, otherwise from polling the child's VmHWM in /proc.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const GNU_TIME = '/usr/bin/time';
+export const rssMethod = existsSync(GNU_TIME) ? 'GNU time %M (max RSS of the child)' : '/proc/<pid>/status VmHWM, polled every 50 ms';
+
+export interface ProcessRun {
+  command: string;
+  wallMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** Peak resident set size in KiB, or null when it could not be read. */
+  peakRssKb: number | null;
+  logFile: string;
+}
+
+export interface ProcessOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** stdout and stderr of the child go here (appended). */
+  logFile: string;
+  timeoutMs: number;
+}
+
+function readHwm(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function runProcess(command: string, args: string[], options: ProcessOptions): Promise<ProcessRun> {
+  const log = openSync(options.logFile, 'a');
+  const rssFile = `${options.logFile}.rss-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const useTime = existsSync(GNU_TIME);
+  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
+  const started = performance.now();
+  // Its own process group, so a timeout ends the child and anything it started (GNU time's
+  // child), and nothing else.
+  const child = spawn(file, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log], detached: true });
+  if (child.pid) liveGroups.add(child.pid);
+  let polledRss: number | null = null;
+  const poller = useTime ? undefined : setInterval(() => {
+    polledRss = (child.pid && readHwm(child.pid)) ?? polledRss;
+  }, 50);
+  const timer = setTimeout(() => {
+    if (child.pid) killGroup(child.pid);
+  }, options.timeoutMs);
+  const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, sig) => resolve([code, sig]));
+  });
+  const wallMs = performance.now() - started;
+  if (child.pid) liveGroups.delete(child.pid);
+  clearTimeout(timer);
+  if (poller) clearInterval(poller);
+  closeSync(log);
+  let peakRssKb: number | null = polledRss;
+  if (useTime) {
+    const text = existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '' : '';
+    peakRssKb = /^\d+$/.test(text) ? Number(text) : null;
+    rmSync(rssFile, { force: true });
+  }
+  return { command: [command, ...args].join(' '), wallMs, exitCode, signal, peakRssKb, logFile: options.logFile };
+}
+
+const liveGroups = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Ctrl-C on the bench ends the children it started (they run in their own groups). */
+export function killChildrenOnInterrupt(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      for (const pid of liveGroups) killGroup(pid);
+      process.exit(130);
+    });
+  }
+}
+
+/** The last lines of a child's log, for an error message. */
+export function logTail(logFile: string, lines = 5): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '(no log)';
+  }
+}
