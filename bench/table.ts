@@ -1,0 +1,72 @@
+// The results as a plain-text table for the terminal and as Markdown for bench/results/.
+import type { CaseResult } from './harness.ts';
+import type { MachineInfo } from './machine.ts';
+import type { SummaryRow } from './summary.ts';
+
+function number(value: number | null, unit: string): string {
+  if (value === null) return 'not measured';
+  const digits = unit === 'MB' || value >= 100 ? 0 : 1;
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
+}
+
+function met(row: SummaryRow): string {
+  const judged = row.judgedOn ? ` (${row.judgedOn})` : '';
+  if (row.target === 'none') return '-';
+  if (row.met === null) return `cannot judge${judged}`;
+  return `${row.met ? 'met' : 'NOT met'}${judged}`;
+}
+
+function cells(row: SummaryRow): string[] {
+  return [
+    `${row.id}. ${row.title}`,
+    number(row.jobsystem, row.unit),
+    number(row.graphile, row.unit),
+    row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`,
+    `${row.better} is better`,
+    row.target,
+    met(row),
+  ];
+}
+
+const HEADER = ['case', 'jobsystem (median)', 'graphile-worker (median)', 'ratio js/gw', 'direction', 'target', 'target met'];
+
+export function textTable(rows: SummaryRow[]): string {
+  const table = [HEADER, ...rows.map(cells)];
+  const widths = HEADER.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
+  const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ');
+  return [line(HEADER), widths.map((width) => '-'.repeat(width)).join('  '), ...table.slice(1).map(line)].join('\n');
+}
+
+export interface MarkdownInput {
+  machine: MachineInfo;
+  settings: { scale: number; repeat: number; durationS: number };
+  rows: SummaryRow[];
+  results: CaseResult[];
+}
+
+export function markdown({ machine, settings, rows, results }: MarkdownInput): string {
+  const out: string[] = [];
+  out.push('# jobsystem vs graphile-worker', '');
+  out.push(`Measured ${machine.date} by \`npm run bench\` (BENCH_SCALE=${settings.scale}, BENCH_REPEAT=${settings.repeat}; the whole run took ${(settings.durationS / 60).toFixed(1)} min).`, '');
+  out.push(`Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres}`);
+  out.push(`(${Object.entries(machine.postgresSettings).map(([key, value]) => `${key} ${value}`).join(', ')}); graphile-worker ${machine.graphileWorker}; jobsystem ${machine.jobsystemCommit}.`, '');
+  out.push('Medians of the repetitions; each repetition runs jobsystem and graphile-worker one after the other, alternating which goes first, each on a fresh copy of its database. The ratio is jobsystem / graphile-worker of the value in the case\'s unit: for jobs/s above 1 favours jobsystem, for ms and MB below 1 does.', '');
+  out.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`);
+  for (const row of rows) out.push(`| ${cells(row).join(' | ')} |`);
+  out.push('', '## How each side was run', '');
+  for (const result of results) {
+    out.push(`**${result.id}. ${result.title}** (${result.jobs.toLocaleString('en-US')} jobs)`, '');
+    for (const [name, series] of [['jobsystem', result.jobsystem], ['graphile-worker', result.graphile]] as const) {
+      const values = series.samples.map((sample) => number(sample.value, result.unit)).join(', ') || 'none';
+      out.push(`- ${name}: ${series.setup}. Runs: ${values}.`);
+      for (const error of series.errors) out.push(`  - failed: ${error}`);
+    }
+    for (const note of result.notes) out.push(`- ${note}`);
+    const tuning = (result.extra as { tuning?: { candidates: Array<{ section: string; jobsPerSecond: number | null; error?: string }> } } | undefined)?.tuning;
+    if (tuning) {
+      out.push(`- jobsystem candidates (one run each): ${tuning.candidates.map((c) => `${c.section} ${c.jobsPerSecond === null ? `failed (${c.error})` : number(c.jobsPerSecond, 'jobs/s')}`).join('; ')}.`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
