@@ -34,6 +34,8 @@ export interface Sample {
   value: number;
   wallMs?: number;
   peakRssKb?: number | null;
+  /** CPU time of the worker process(es), summed. */
+  cpuMs?: number | null;
   /** Case g, whose value is memory: the throughput of the same run. */
   jobsPerSecond?: number;
 }
@@ -55,6 +57,9 @@ export interface CaseResult {
   graphile: Series;
   notes: string[];
   extra?: Record<string, unknown>;
+  /** 1, 5 and 15 minute load averages when the case started and ended: the machine may be
+   * shared, and a busy one slows both projects' runs. */
+  loadAverage?: { start: number[]; end: number[] };
 }
 
 /** Run `runs[project]` `repeat` times each, alternating; a failed run is recorded, not thrown. */

@@ -60,8 +60,8 @@ export async function serverVersion(admin: string): Promise<string> {
 export async function serverSettings(admin: string): Promise<Record<string, string>> {
   return withClient(admin, async (client) => {
     const names = ['shared_buffers', 'synchronous_commit', 'fsync', 'max_connections', 'wal_level'];
-    const rows = (await client.query<{ name: string; setting: string; unit: string | null }>(
-      'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)', [names])).rows;
-    return Object.fromEntries(rows.map((row) => [row.name, row.unit ? `${row.setting} ${row.unit}` : row.setting]));
+    const rows = (await client.query<{ name: string; value: string }>(
+      'SELECT name, current_setting(name) AS value FROM pg_settings WHERE name = ANY($1) ORDER BY name', [names])).rows;
+    return Object.fromEntries(rows.map((row) => [row.name, row.value]));
   });
 }

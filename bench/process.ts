@@ -1,6 +1,7 @@
-// Run one child process and measure it from spawn to exit: wall time, exit status and peak
-// RSS. Peak RSS comes from GNU time (`/usr/bin/time -f %M`, the Debian package `time`) when
-// it is installed, otherwise from polling the child's VmHWM in /proc.
+// Run one child process and measure it from spawn to exit: wall time, exit status, peak RSS
+// and CPU time. Peak RSS and CPU time come from GNU time (`/usr/bin/time -f '%M %U %S'`, the
+// Debian package `time`) when it is installed; otherwise peak RSS comes from polling the
+// child's VmHWM in /proc and CPU time is not measured.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,8 @@ export interface ProcessRun {
   signal: string | null;
   /** Peak resident set size in KiB, or null when it could not be read. */
   peakRssKb: number | null;
+  /** User + system CPU time of the child, in ms (less disturbed by other load than wall time). */
+  cpuMs: number | null;
   logFile: string;
 }
 
@@ -39,7 +42,7 @@ export async function runProcess(command: string, args: string[], options: Proce
   const log = openSync(options.logFile, 'a');
   const rssFile = `${options.logFile}.rss-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const useTime = existsSync(GNU_TIME);
-  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
+  const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, command, ...args]] : [command, args];
   const started = performance.now();
   // Its own process group, so a timeout ends the child and anything it started (GNU time's
   // child), and nothing else.
@@ -62,12 +65,15 @@ export async function runProcess(command: string, args: string[], options: Proce
   if (poller) clearInterval(poller);
   closeSync(log);
   let peakRssKb: number | null = polledRss;
+  let cpuMs: number | null = null;
   if (useTime) {
     const text = existsSync(rssFile) ? readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '' : '';
-    peakRssKb = /^\d+$/.test(text) ? Number(text) : null;
+    const match = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(text);
+    peakRssKb = match ? Number(match[1]) : null;
+    cpuMs = match ? (Number(match[2]) + Number(match[3])) * 1000 : null;
     rmSync(rssFile, { force: true });
   }
-  return { command: [command, ...args].join(' '), wallMs, exitCode, signal, peakRssKb, logFile: options.logFile };
+  return { command: [command, ...args].join(' '), wallMs, exitCode, signal, peakRssKb, cpuMs, logFile: options.logFile };
 }
 
 const liveGroups = new Set<number>();

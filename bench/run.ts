@@ -4,6 +4,7 @@
 //   BENCH_CASES=a,b npm run bench    some cases only (f and g need c: it runs too)
 // Results: the table below, bench/results/latest.json and bench/results/latest.md.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fromRoot } from '../lib/services/paths.ts';
 import { emptyQueue } from './cases/emptyQueue.ts';
 import { enqueue } from './cases/enqueue.ts';
@@ -61,8 +62,11 @@ async function main(): Promise<number> {
   const runCase = async (id: string, work: () => Promise<CaseResult>) => {
     if (!wanted.has(id)) return;
     const caseStarted = performance.now();
-    say(`case ${id}...`);
-    results.push(await work());
+    const load = loadavg();
+    say(`case ${id}... (load average ${load.map((n) => n.toFixed(2)).join(' ')})`);
+    const result = await work();
+    result.loadAverage = { start: load, end: loadavg() };
+    results.push(result);
     say(`case ${id} took ${((performance.now() - caseStarted) / 1000).toFixed(0)} s`);
   };
   await runCase('a', () => emptyQueue(context));

@@ -1,7 +1,7 @@
 // The results as a plain-text table for the terminal and as Markdown for bench/results/.
 import type { CaseResult } from './harness.ts';
 import type { MachineInfo } from './machine.ts';
-import type { SummaryRow } from './summary.ts';
+import { median, type SummaryRow } from './summary.ts';
 
 function number(value: number | null, unit: string): string {
   if (value === null) return 'not measured';
@@ -58,10 +58,14 @@ export function markdown({ machine, settings, rows, results }: MarkdownInput): s
     out.push(`**${result.id}. ${result.title}** (${result.jobs.toLocaleString('en-US')} jobs)`, '');
     for (const [name, series] of [['jobsystem', result.jobsystem], ['graphile-worker', result.graphile]] as const) {
       const values = series.samples.map((sample) => number(sample.value, result.unit)).join(', ') || 'none';
-      out.push(`- ${name}: ${series.setup}. Runs: ${values}.`);
+      const cpu = median(series.samples.flatMap((sample) => (sample.cpuMs == null ? [] : [sample.cpuMs])));
+      const rss = median(series.samples.flatMap((sample) => (sample.peakRssKb == null ? [] : [sample.peakRssKb / 1024])));
+      const seen = [cpu === null ? '' : `worker CPU (user+sys) ${number(cpu, 'ms')}`, rss === null ? '' : `peak RSS ${number(rss, 'MB')}`].filter(Boolean).join(', ');
+      out.push(`- ${name}: ${series.setup}. Runs: ${values}${seen ? ` (medians: ${seen})` : ''}.`);
       for (const error of series.errors) out.push(`  - failed: ${error}`);
     }
     for (const note of result.notes) out.push(`- ${note}`);
+    if (result.loadAverage) out.push(`- load average (1, 5, 15 min) at start ${result.loadAverage.start.map((n) => n.toFixed(2)).join(', ')}; at end ${result.loadAverage.end.map((n) => n.toFixed(2)).join(', ')}.`);
     const tuning = (result.extra as { tuning?: { candidates: Array<{ section: string; jobsPerSecond: number | null; error?: string }> } } | undefined)?.tuning;
     if (tuning) {
       out.push(`- jobsystem candidates (one run each): ${tuning.candidates.map((c) => `${c.section} ${c.jobsPerSecond === null ? `failed (${c.error})` : number(c.jobsPerSecond, 'jobs/s')}`).join('; ')}.`);

@@ -26,7 +26,9 @@ export interface GraphileDrain {
 
 function sample(jobs: number, runs: ProcessRun[], wallMs: number): Sample {
   const rss = runs.map((run) => run.peakRssKb).filter((kb): kb is number => kb !== null);
-  return { value: jobs / (wallMs / 1000), wallMs, peakRssKb: rss.length ? Math.max(...rss) : null };
+  const cpu = runs.map((run) => run.cpuMs);
+  const cpuMs = cpu.every((ms): ms is number => ms !== null) ? cpu.reduce((sum, ms) => sum + ms, 0) : null;
+  return { value: jobs / (wallMs / 1000), wallMs, peakRssKb: rss.length ? Math.max(...rss) : null, cpuMs };
 }
 
 export async function drainJobsystem(context: BenchContext, options: JobsystemDrain): Promise<Sample> {

@@ -20,13 +20,13 @@ export async function emptyQueue(context: BenchContext): Promise<CaseResult> {
       const url = await jobsystem.databaseWithJobs(context.admin, 0);
       const run = await jobsystem.runJobs({ url, section: jobsystem.DEFAULT_SECTION, logFile: logFile(context, `a-jobsystem-${rep}`), timeoutMs: context.timeoutMs });
       checkExit(run);
-      return { value: run.wallMs, wallMs: run.wallMs, peakRssKb: run.peakRssKb };
+      return { value: run.wallMs, wallMs: run.wallMs, peakRssKb: run.peakRssKb, cpuMs: run.cpuMs };
     },
     graphile: async (rep) => {
       const url = await graphile.databaseWithJobs(context.admin, 0);
       const run = await graphile.runOnce({ url, jobs: 1, logFile: logFile(context, `a-graphile-${rep}`), timeoutMs: context.timeoutMs });
       checkExit(run);
-      return { value: run.wallMs, wallMs: run.wallMs, peakRssKb: run.peakRssKb };
+      return { value: run.wallMs, wallMs: run.wallMs, peakRssKb: run.peakRssKb, cpuMs: run.cpuMs };
     },
   }, result);
   return result;
