@@ -10,16 +10,6 @@ import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'runner');
 
-function makeRunner() {
-  const logger = new ListLogger();
-  const runner = new JobRunner({
-    dataSource: db().admin,
-    logger,
-    fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-runner' }),
-  });
-  return { runner, logger };
-}
-
 async function enqueue(payload: ScriptedPayload, maxRetries = 0): Promise<number> {
   const job = await ScriptedJob.create(db().admin.manager, payload);
   if (maxRetries) await db().admin.query('UPDATE job SET max_retries = $2 WHERE id = $1', [job.job.id, maxRetries]);
@@ -30,131 +20,150 @@ test.serial.afterEach.always(async () => {
   await db().admin.query('DELETE FROM job');
 });
 
-test.serial('a job that succeeds is COMPLETED with its writes committed', async (t) => {
-  const foo = await makeFoo(db().admin.manager);
-  const id = await enqueue({ action: 'succeed', fooId: foo.id });
-  const { runner, logger } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  runner.logSummary('ScriptedJob');
-  const job = await reloadJob(db().admin.manager, id);
-  t.is(job.status, 'COMPLETED');
-  t.is(job.attemptCount, 1);
-  t.truthy(job.dateFinished);
-  t.is(job.leaseExpires, null);
-  t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'done');
-  t.deepEqual(runner.completedJobs.map((j) => j.job.id), [id]);
-  t.true(logger.lines.includes(`DEBUG Running ScriptedJob (ID ${id}) in status Waiting`));
-  t.true(logger.lines.includes('INFO Ran 1 ScriptedJob jobs.'));
-});
+// Every outcome must hold whether a job has its own transaction or shares its batch's.
+const MODES = [
+  { name: 'own transaction', quickJobMs: 0 },
+  { name: 'batch transaction', quickJobMs: Infinity },
+];
 
-test.serial('retry error under max_retries requeues the job after retry_delay, with no OOPS', async (t) => {
-  const id = await enqueue({ action: 'retry' }, 2);
-  const { runner } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  const job = await reloadJob(db().admin.manager, id);
-  t.is(job.status, 'WAITING');
-  t.is(job.attemptCount, 1);
-  t.is(job.leaseExpires, null);
-  const [{ delay }] = await db().admin.query('SELECT EXTRACT(EPOCH FROM scheduled_start - date_finished) AS delay FROM job WHERE id = $1', [id]);
-  t.is(Math.round(Number(delay)), 60);
-  t.deepEqual(runner.oopsIds, []);
-  t.is(runner.incompleteJobs.length, 1);
-});
+for (const mode of MODES) {
+  function makeRunner() {
+    const logger = new ListLogger();
+    const runner = new JobRunner({
+      dataSource: db().admin,
+      logger,
+      fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-runner' }),
+      quickJobMs: mode.quickJobMs,
+    });
+    return { runner, logger };
+  }
 
-test.serial('a requeued job is not run again in the same run', async (t) => {
-  // With no retry delay the job is ready again at once; the runner must still not loop on it.
-  const id = await enqueue({ action: 'retry', retryDelayMs: 0 }, 5);
-  const { runner } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  const job = await reloadJob(db().admin.manager, id);
-  t.is(job.attemptCount, 1);
-  t.is(job.status, 'WAITING');
-  t.deepEqual((await ScriptedJob.iterReady(db().admin.manager)).map((j) => j.job.id), [id]);
-});
+  test.serial(`${mode.name}: a job that succeeds is COMPLETED with its writes committed`, async (t) => {
+    const foo = await makeFoo(db().admin.manager);
+    const id = await enqueue({ action: 'succeed', fooId: foo.id });
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    runner.logSummary('ScriptedJob');
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'COMPLETED');
+    t.is(job.attemptCount, 1);
+    t.truthy(job.dateFinished);
+    t.is(job.leaseExpires, null);
+    t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'done');
+    t.deepEqual(runner.completedJobs.map((j) => j.job.id), [id]);
+    t.true(logger.lines.includes(`DEBUG Running ScriptedJob (ID ${id}) in status Waiting`));
+    t.true(logger.lines.includes('INFO Ran 1 ScriptedJob jobs.'));
+  });
 
-test.serial('retry error over max_retries fails the job with an OOPS', async (t) => {
-  const id = await enqueue({ action: 'retry' }, 1);
-  await db().admin.query('UPDATE job SET attempt_count = 1 WHERE id = $1', [id]);
-  const { runner } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  const job = await reloadJob(db().admin.manager, id);
-  t.is(job.status, 'FAILED');
-  t.is(job.attemptCount, 2);
-  t.is(runner.oopsIds.length, 1);
-});
+  test.serial(`${mode.name}: retry error under max_retries requeues the job after retry_delay, with no OOPS`, async (t) => {
+    const id = await enqueue({ action: 'retry' }, 2);
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'WAITING');
+    t.is(job.attemptCount, 1);
+    t.is(job.leaseExpires, null);
+    const [{ delay }] = await db().admin.query('SELECT EXTRACT(EPOCH FROM scheduled_start - date_finished) AS delay FROM job WHERE id = $1', [id]);
+    t.is(Math.round(Number(delay)), 60);
+    t.deepEqual(runner.oopsIds, []);
+    t.is(runner.incompleteJobs.length, 1);
+  });
 
-test.serial('user error fails the job, notifies the user and files no OOPS', async (t) => {
-  const id = await enqueue({ action: 'user-error' });
-  const { runner } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  t.is((await reloadJob(db().admin.manager, id)).status, 'FAILED');
-  t.deepEqual(runner.oopsIds, []);
-  t.deepEqual(ScriptedJob.notifiedUserErrors.filter((n) => n.jobId === id), [{ jobId: id, message: 'the foo is not frozzlable' }]);
-});
+  test.serial(`${mode.name}: a requeued job is not run again in the same run`, async (t) => {
+    // With no retry delay the job is ready again at once; the runner must still not loop on it.
+    const id = await enqueue({ action: 'retry', retryDelayMs: 0 }, 5);
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.attemptCount, 1);
+    t.is(job.status, 'WAITING');
+    t.deepEqual((await ScriptedJob.iterReady(db().admin.manager)).map((j) => j.job.id), [id]);
+  });
 
-test.serial('SuspendJob suspends the job, and resume makes it ready again', async (t) => {
-  const id = await enqueue({ action: 'suspend' });
-  const { runner } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  const job = await reloadJob(db().admin.manager, id);
-  t.is(job.status, 'SUSPENDED');
-  t.deepEqual(runner.oopsIds, []);
-  job.resume();
-  await db().admin.manager.save(job);
-  t.deepEqual((await ScriptedJob.iterReady(db().admin.manager)).map((j) => j.job.id), [id]);
-});
+  test.serial(`${mode.name}: retry error over max_retries fails the job with an OOPS`, async (t) => {
+    const id = await enqueue({ action: 'retry' }, 1);
+    await db().admin.query('UPDATE job SET attempt_count = 1 WHERE id = $1', [id]);
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'FAILED');
+    t.is(job.attemptCount, 2);
+    t.is(runner.oopsIds.length, 1);
+  });
 
-test.serial('any other error rolls back the job\'s writes, fails it, files an OOPS and calls notifyOops', async (t) => {
-  const foo = await makeFoo(db().admin.manager, { someAttribute: 'untouched' });
-  const id = await enqueue({ action: 'write-then-crash', fooId: foo.id });
-  const { runner, logger } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  t.is((await reloadJob(db().admin.manager, id)).status, 'FAILED');
-  t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'untouched');
-  t.is(runner.oopsIds.length, 1);
-  const oopsId = runner.oopsIds[0]!;
-  t.true(logger.lines.includes(`INFO Job resulted in OOPS: ${oopsId}`));
-  t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === id), [{ jobId: id, oopsId }]);
-  const path = (await listOops(db().errorDir)).find((p) => p.endsWith(oopsId));
-  t.truthy(path);
-  const report = await readOops(path!);
-  t.is(report.type, 'Error');
-  t.is(report.value, 'crashed after writing');
-  t.is(report.reporter, 'TEST-runner');
-  t.deepEqual(report.req_vars.find(([key]) => key === 'job_id'), ['job_id', String(id)]);
-  t.regex(report.traceback, /crashed after writing/);
-});
+  test.serial(`${mode.name}: user error fails the job, notifies the user and files no OOPS`, async (t) => {
+    const id = await enqueue({ action: 'user-error' });
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    t.is((await reloadJob(db().admin.manager, id)).status, 'FAILED');
+    t.deepEqual(runner.oopsIds, []);
+    t.deepEqual(ScriptedJob.notifiedUserErrors.filter((n) => n.jobId === id), [{ jobId: id, message: 'the foo is not frozzlable' }]);
+  });
 
-test.serial('a job whose lease is held by another runner is skipped, counted incomplete, no OOPS', async (t) => {
-  const id = await enqueue({ action: 'succeed' });
-  const [job] = await ScriptedJob.iterReady(db().admin.manager);
-  // Another runner takes the lease between our iterReady and our run.
-  await db().admin.query(`UPDATE job SET lease_expires = now() + interval '5 minutes' WHERE id = $1`, [id]);
-  const { runner } = makeRunner();
-  await runner.runJobs([job!]);
-  t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
-  t.is(runner.incompleteJobs.length, 1);
-  t.is(runner.completedJobs.length, 0);
-  t.deepEqual(runner.oopsIds, []);
-});
+  test.serial(`${mode.name}: SuspendJob suspends the job, and resume makes it ready again`, async (t) => {
+    const id = await enqueue({ action: 'suspend' });
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'SUSPENDED');
+    t.deepEqual(runner.oopsIds, []);
+    job.resume();
+    await db().admin.manager.save(job);
+    t.deepEqual((await ScriptedJob.iterReady(db().admin.manager)).map((j) => j.job.id), [id]);
+  });
 
-test.serial('jobs scheduled for later are left for later', async (t) => {
-  const id = await enqueue({ action: 'succeed' });
-  await db().admin.query(`UPDATE job SET scheduled_start = now() + interval '1 hour' WHERE id = $1`, [id]);
-  const { runner, logger } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  runner.logSummary('ScriptedJob');
-  t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
-  t.true(logger.lines.includes('INFO Ran 0 ScriptedJob jobs.'));
-});
+  test.serial(`${mode.name}: any other error rolls back the job's writes, fails it, files an OOPS and calls notifyOops`, async (t) => {
+    const foo = await makeFoo(db().admin.manager, { someAttribute: 'untouched' });
+    const id = await enqueue({ action: 'write-then-crash', fooId: foo.id });
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    t.is((await reloadJob(db().admin.manager, id)).status, 'FAILED');
+    t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'untouched');
+    t.is(runner.oopsIds.length, 1);
+    const oopsId = runner.oopsIds[0]!;
+    t.true(logger.lines.includes(`INFO Job resulted in OOPS: ${oopsId}`));
+    t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === id), [{ jobId: id, oopsId }]);
+    const path = (await listOops(db().errorDir)).find((p) => p.endsWith(oopsId));
+    t.truthy(path);
+    const report = await readOops(path!);
+    t.is(report.type, 'Error');
+    t.is(report.value, 'crashed after writing');
+    t.is(report.reporter, 'TEST-runner');
+    t.deepEqual(report.req_vars.find(([key]) => key === 'job_id'), ['job_id', String(id)]);
+    t.regex(report.traceback, /crashed after writing/);
+  });
 
-test.serial('the summary counts jobs that did not complete', async (t) => {
-  await enqueue({ action: 'succeed' });
-  await enqueue({ action: 'crash' });
-  await enqueue({ action: 'user-error' });
-  const { runner, logger } = makeRunner();
-  await runner.runAllFromSource(ScriptedJob);
-  runner.logSummary('ScriptedJob');
-  t.true(logger.lines.includes('INFO Ran 1 ScriptedJob jobs.'));
-  t.true(logger.lines.includes('INFO 2 ScriptedJob jobs did not complete.'));
-});
+  test.serial(`${mode.name}: a job whose lease is held by another runner is skipped, counted incomplete, no OOPS`, async (t) => {
+    const id = await enqueue({ action: 'succeed' });
+    const [job] = await ScriptedJob.iterReady(db().admin.manager);
+    // Another runner takes the lease between our iterReady and our run.
+    await db().admin.query(`UPDATE job SET lease_expires = now() + interval '5 minutes' WHERE id = $1`, [id]);
+    const { runner } = makeRunner();
+    await runner.runJobs([job!]);
+    t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
+    t.is(runner.incompleteJobs.length, 1);
+    t.is(runner.completedJobs.length, 0);
+    t.deepEqual(runner.oopsIds, []);
+  });
+
+  test.serial(`${mode.name}: jobs scheduled for later are left for later`, async (t) => {
+    const id = await enqueue({ action: 'succeed' });
+    await db().admin.query(`UPDATE job SET scheduled_start = now() + interval '1 hour' WHERE id = $1`, [id]);
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    runner.logSummary('ScriptedJob');
+    t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
+    t.true(logger.lines.includes('INFO Ran 0 ScriptedJob jobs.'));
+  });
+
+  test.serial(`${mode.name}: the summary counts jobs that did not complete`, async (t) => {
+    await enqueue({ action: 'succeed' });
+    await enqueue({ action: 'crash' });
+    await enqueue({ action: 'user-error' });
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    runner.logSummary('ScriptedJob');
+    t.true(logger.lines.includes('INFO Ran 1 ScriptedJob jobs.'));
+    t.true(logger.lines.includes('INFO 2 ScriptedJob jobs did not complete.'));
+  });
+}

@@ -7,7 +7,7 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE_CODES.has(code) || code.startsWith('08'))) return true;
-  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  return typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed|connection is closed/i.test(message);
 }
 
 /** A database that cannot be reached or used, described in one line. */

@@ -63,7 +63,11 @@ export class JobCronScript extends CronScript {
     const source = await this.loadSource();
     const url = await resolveDatabaseUrl(this.config);
     await applySchema(url);
-    const dataSource = await openDataSource(url, { role: dbuser, applicationName: `jobsystem ${this.sectionName}` });
+    const dataSource = await openDataSource(url, {
+      role: dbuser,
+      applicationName: `jobsystem ${this.sectionName}`,
+      poolSize: section.integer('concurrency') + 2,
+    });
     try {
       const runner = new JobRunner({
         dataSource,
@@ -71,6 +75,7 @@ export class JobCronScript extends CronScript {
         fileOops: this.oopsFiler(),
         batchSize: section.integer('batch_size'),
         leaseMs: section.duration('lease_duration'),
+        concurrency: section.integer('concurrency'),
       });
       this.runner = runner;
       await runner.runAllFromSource(source);

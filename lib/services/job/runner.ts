@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../scripts/logger.ts';
 import type { OopsReport } from '../oops/report.ts';
+import { isConnectionError } from '../database/connectionErrors.ts';
+import { BatchTransaction } from './batchTransaction.ts';
 import { SuspendJob, toError } from './interfaces/errors.ts';
 import type { IJobSource, IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
@@ -9,13 +11,22 @@ import type { Job } from './model/job.ts';
 import { claimJobById } from './sql/claimJobById.ts';
 import { claimJobs } from './sql/claimJobs.ts';
 import { finishJob } from './sql/finishJob.ts';
+import { releaseJobs } from './sql/releaseJob.ts';
+import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
+import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 /** Files an OOPS report for an error and returns it (the cron script writes it to disk). */
 export type OopsFiler = (error: Error, vars: Array<[string, string]>) => Promise<OopsReport>;
 
-export type Outcome = 'completed' | 'requeued' | 'user_error' | 'suspended' | 'oops' | 'lease_held' | 'lost';
+export type Outcome = 'completed' | 'requeued' | 'user_error' | 'suspended' | 'oops' | 'lease_held' | 'lost' | 'released';
+
+/** Runs one claimed job somewhere else (a child process) and reports its outcome. */
+export interface JobExecutor {
+  execute(job: IRunnableJob, runner: JobRunner): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface JobRunnerOptions {
   dataSource: DataSource;
@@ -25,8 +36,15 @@ export interface JobRunnerOptions {
   owner?: string;
   /** How many jobs one claim statement takes. */
   batchSize?: number;
-  /** How long a claim reserves a job (renewed while it runs). */
+  /** How long a claim reserves a job; renewed every third of it while the job runs. */
   leaseMs?: number;
+  /** How many jobs run at once. */
+  concurrency?: number;
+  /** Jobs of a class whose runs average under this share one transaction (a SAVEPOINT each);
+   * 0 gives every job its own transaction, Infinity puts every job in the shared one. */
+  quickJobMs?: number;
+  /** Run each job elsewhere (isolatedWorkers.ts); default: in this process. */
+  executor?: JobExecutor;
 }
 
 /** What happened to one job, and why. */
@@ -36,9 +54,14 @@ export interface JobResult {
   oops?: OopsReport;
 }
 
+/** Where a job's outcome statements go: its own statement, or the batch's transaction. */
+type OutcomeTarget = { manager: EntityManager; record: (callback: () => void) => void };
+
 /**
- * Runs jobs, each in its own transaction: the job's writes and its new status commit
- * together, or neither does. Keeps Launchpad's completed_jobs / incomplete_jobs / oops_ids.
+ * Runs jobs, each job's writes committing together with its new status. Keeps Launchpad's
+ * completed_jobs / incomplete_jobs / oops_ids. Many runners may drain one queue: claims
+ * use FOR UPDATE SKIP LOCKED, leases are renewed while jobs run, and jobs left RUNNING by a
+ * dead runner are taken back once their lease has passed.
  */
 export class JobRunner {
   readonly completedJobs: IRunnableJob[] = [];
@@ -46,34 +69,49 @@ export class JobRunner {
   readonly oopsIds: string[] = [];
   readonly results: JobResult[] = [];
   readonly owner: string;
+  readonly leaseMs: number;
   private readonly batchSize: number;
-  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly quickJobMs: number;
+  private readonly averageMs = new Map<string, number>();
+  private stopping = false;
+  private heartbeatFailed = false;
 
   constructor(private readonly options: JobRunnerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}`;
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.quickJobMs = options.quickJobMs ?? 50;
   }
 
-  private get logger(): Logger {
+  get logger(): Logger {
     return this.options.logger;
+  }
+
+  /** Claim nothing more; jobs already claimed but not started are handed back. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
   }
 
   /** Run every job of `source` that is ready now, once. */
   async runAllFromSource(source: IJobSource): Promise<void> {
     const manager = this.options.dataSource.manager;
+    await this.rescueExpired(source);
     const [{ now }] = (await manager.query('SELECT clock_timestamp() AS now')) as Array<{ now: Date }>;
-    for (;;) {
-      const claimed = await claimJobs(manager, {
-        jobTypes: source.jobTypes,
-        limit: this.batchSize,
-        leaseMs: this.leaseMs,
-        owner: this.owner,
-        runStartedAt: now,
-      });
-      if (claimed.length === 0) return;
-      const jobs = await this.wrap(source, claimed);
-      for (const job of jobs) await this.runClaimed(job);
+    const heartbeat = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    try {
+      const loops = Array.from({ length: this.concurrency }, () => this.workLoop(source, now));
+      // Wait for every loop even when one fails, so no job is left half-handled in memory.
+      const settled = await Promise.allSettled(loops);
+      const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -82,14 +120,57 @@ export class JobRunner {
   async runJobs(jobs: readonly IRunnableJob[]): Promise<void> {
     const manager = this.options.dataSource.manager;
     for (const job of jobs) {
-      const claimed = await claimJobById(manager, job.job.id, job.leaseDurationMs, this.owner);
+      if (this.stopping) return;
+      const claimed = await claimJobById(manager, job.job.id, this.leaseMs, this.owner);
       if (!claimed) {
         this.logger.debug(`Skipping ${job.toString()}: its lease is held by another runner or it is not ready.`);
         this.record(job, 'lease_held');
         continue;
       }
       Object.assign(job.job, claimed);
-      await this.runClaimed(job);
+      await this.runOne(job);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await renewLeases(this.options.dataSource.manager, this.owner, this.leaseMs);
+      this.heartbeatFailed = false;
+    } catch (error) {
+      if (!this.heartbeatFailed) this.logger.warning(`Could not renew job leases: ${toError(error).message}`);
+      this.heartbeatFailed = true;
+    }
+  }
+
+  /** Jobs left RUNNING by a dead runner: requeued, or FAILED with an OOPS once out of tries. */
+  private async rescueExpired(source: IJobSource): Promise<void> {
+    const rescued = await rescueExpiredJobs(this.options.dataSource.manager, source.jobTypes);
+    for (const { job, previousOwner } of rescued) {
+      const who = previousOwner ?? 'an unknown runner';
+      if (job.status === 'WAITING') {
+        this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who}, whose lease expired; requeued (attempt ${job.attemptCount} of at most ${Math.max(job.maxRetries, 1) + 1}).`);
+        continue;
+      }
+      const error = new Error(`The runner ${who} died while running job ${job.id}; its lease expired and it has no tries left.`);
+      error.name = 'RunnerDied';
+      const oops = await this.options.fileOops(error, [['job_id', String(job.id)], ['job_type', job.jobType], ['job_attempt', String(job.attemptCount)]]);
+      this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who} and has no tries left: FAILED. Job resulted in OOPS: ${oops.id}`);
+      this.oopsIds.push(oops.id);
+    }
+  }
+
+  private async workLoop(source: IJobSource, runStartedAt: Date): Promise<void> {
+    const manager = this.options.dataSource.manager;
+    while (!this.stopping) {
+      const claimed = await claimJobs(manager, {
+        jobTypes: source.jobTypes,
+        limit: this.batchSize,
+        leaseMs: this.leaseMs,
+        owner: this.owner,
+        runStartedAt,
+      });
+      if (claimed.length === 0) return;
+      await this.runBatch(await this.wrap(source, claimed));
     }
   }
 
@@ -106,31 +187,100 @@ export class JobRunner {
     return jobs;
   }
 
-  private record(job: IRunnableJob, outcome: Outcome, oops?: OopsReport): void {
-    this.results.push({ job, outcome, oops });
-    if (outcome === 'completed') this.completedJobs.push(job);
-    else this.incompleteJobs.push(job);
-    if (oops) this.oopsIds.push(oops.id);
+  /** Run a claimed batch. Quick jobs share a transaction; the others get their own. */
+  private async runBatch(jobs: IRunnableJob[]): Promise<void> {
+    const batch = new BatchTransaction(this.options.dataSource);
+    let next = 0;
+    try {
+      for (; next < jobs.length && !this.stopping; next++) {
+        const job = jobs[next]!;
+        if (!this.options.executor && this.isQuick(job)) {
+          await this.runInBatch(batch, job);
+          // Do not let finished jobs wait long for their commit.
+          if (batch.ageMs > 200) await batch.commit();
+        } else {
+          await batch.commit();
+          await this.runOne(job);
+        }
+      }
+      await batch.commit();
+    } catch (error) {
+      await batch.abandon();
+      throw error;
+    }
+    const unstarted = jobs.slice(next);
+    if (unstarted.length > 0) {
+      const released = await releaseJobs(this.options.dataSource.manager, unstarted.map((job) => job.job.id), this.owner);
+      this.logger.info(`Stopping: handed back ${released} claimed job(s) that had not started.`);
+      for (const job of unstarted) this.record(job, 'released');
+    }
   }
 
-  /** Run one claimed (RUNNING) job to its outcome. */
-  private async runClaimed(job: IRunnableJob): Promise<void> {
+  private isQuick(job: IRunnableJob): boolean {
+    const average = this.averageMs.get(job.constructor.name);
+    // A class not seen yet runs alone first, unless every job is to share (quickJobMs Infinity).
+    return average === undefined ? this.quickJobMs === Infinity : average < this.quickJobMs;
+  }
+
+  private timed<T>(job: IRunnableJob, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    return work().finally(() => {
+      const elapsed = performance.now() - started;
+      const name = job.constructor.name;
+      const previous = this.averageMs.get(name);
+      this.averageMs.set(name, previous === undefined ? elapsed : previous * 0.8 + elapsed * 0.2);
+    });
+  }
+
+  /** Run one claimed job inside the shared batch transaction. */
+  private async runInBatch(batch: BatchTransaction, job: IRunnableJob): Promise<void> {
+    this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
+    let finished = false;
+    try {
+      finished = await this.timed(job, () =>
+        batch.step(async (manager) => {
+          await job.run(manager);
+          return finishJob(manager, job.job.id, this.owner, 'COMPLETED');
+        }),
+      );
+    } catch (thrown) {
+      const error = toError(thrown);
+      if (isConnectionError(error)) throw error;
+      await batch.run((manager) => this.handleFailure(job, error, { manager, record: (callback) => batch.onCommit(callback) }));
+      return;
+    }
+    if (finished) {
+      batch.onCommit(() => {
+        job.job.status = 'COMPLETED';
+        this.record(job, 'completed');
+      });
+    } else {
+      this.lost(job);
+    }
+  }
+
+  /** Run one claimed (RUNNING) job to its outcome in a transaction of its own, or hand it to
+   * the executor (a child process). */
+  async runOne(job: IRunnableJob): Promise<void> {
+    if (this.options.executor) return this.options.executor.execute(job, this);
     this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
     const queryRunner = this.options.dataSource.createQueryRunner();
     await queryRunner.connect();
     let failure: Error | undefined;
     try {
       await queryRunner.startTransaction();
-      await job.run(queryRunner.manager);
-      if (await finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED')) {
+      const finished = await this.timed(job, async () => {
+        await job.run(queryRunner.manager);
+        return finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED');
+      });
+      if (finished) {
         await queryRunner.commitTransaction();
         job.job.status = 'COMPLETED';
         this.record(job, 'completed');
-        return;
+      } else {
+        await queryRunner.rollbackTransaction();
+        this.lost(job);
       }
-      await queryRunner.rollbackTransaction();
-      this.logger.warning(`${job.toString()} was taken over by another runner (lease lost); its work was rolled back.`);
-      this.record(job, 'lost');
       return;
     } catch (thrown) {
       failure = toError(thrown);
@@ -138,38 +288,63 @@ export class JobRunner {
     } finally {
       await queryRunner.release();
     }
-    await this.handleFailure(job, failure);
+    if (isConnectionError(failure)) throw failure;
+    await this.handleFailure(job, failure, { manager: this.options.dataSource.manager, record: (callback) => callback() });
   }
 
-  /** Decide what a failed run means (DESIGN.md's outcomes) and record it in its own statement. */
-  private async handleFailure(job: IRunnableJob, error: Error): Promise<void> {
-    const manager: EntityManager = this.options.dataSource.manager;
+  private lost(job: IRunnableJob): void {
+    this.logger.warning(`${job.toString()} was taken over by another runner (its lease expired); its work was rolled back.`);
+    this.record(job, 'lost');
+  }
+
+  /**
+   * Decide what a failed run means (DESIGN.md's outcomes) and write it. Used for errors
+   * thrown by run(), and by the isolated executor for a job it had to kill.
+   */
+  async handleFailure(job: IRunnableJob, error: Error, target?: OutcomeTarget): Promise<void> {
+    const { manager, record } = target ?? { manager: this.options.dataSource.manager, record: (callback: () => void) => callback() };
     const id = job.job.id;
     if (error instanceof SuspendJob) {
       await suspendJob(manager, id, this.owner);
-      job.job.status = 'SUSPENDED';
       this.logger.info(`${job.toString()} suspended: ${error.message}`);
-      return this.record(job, 'suspended');
+      return record(() => {
+        job.job.status = 'SUSPENDED';
+        this.record(job, 'suspended');
+      });
     }
     const isRetry = job.retryErrorTypes.some((type) => error instanceof type);
     if (isRetry && job.job.attemptCount <= job.job.maxRetries) {
       await requeueJob(manager, id, this.owner, job.retryDelayMs);
-      job.job.status = 'WAITING';
       this.logger.info(`Scheduling retry of ${job.toString()} after ${error.name}: ${error.message}`);
-      return this.record(job, 'requeued');
+      return record(() => {
+        job.job.status = 'WAITING';
+        this.record(job, 'requeued');
+      });
     }
     if (job.userErrorTypes.some((type) => error instanceof type)) {
       await finishJob(manager, id, this.owner, 'FAILED');
-      job.job.status = 'FAILED';
       await job.notifyUserError(error, this.logger);
-      return this.record(job, 'user_error');
+      return record(() => {
+        job.job.status = 'FAILED';
+        this.record(job, 'user_error');
+      });
     }
     await finishJob(manager, id, this.owner, 'FAILED');
-    job.job.status = 'FAILED';
     const oops = await this.options.fileOops(error, job.getOopsVars());
     this.logger.info(`Job resulted in OOPS: ${oops.id}`);
     await job.notifyOops(oops, this.logger);
-    this.record(job, 'oops', oops);
+    record(() => {
+      job.job.status = 'FAILED';
+      this.record(job, 'oops', oops);
+    });
+  }
+
+  /** Count an outcome (for the summary and callers). */
+  record(job: IRunnableJob, outcome: Outcome, oops?: OopsReport): void {
+    this.results.push({ job, outcome, oops });
+    if (outcome === 'completed') this.completedJobs.push(job);
+    else this.incompleteJobs.push(job);
+    if (oops) this.oopsIds.push(oops.id);
   }
 
   /** Launchpad's closing lines: per job class, how many ran and how many did not complete. */
