@@ -4,6 +4,7 @@ import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import { openDataSource } from '../database/dataSource.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import type { IJobSource } from './interfaces/job.ts';
+import { IsolatedExecutor } from './isolatedWorkers.ts';
 import { JobRunner } from './runner.ts';
 import { loadJobSource, type JobSourceInterface } from './sourceInterface.ts';
 
@@ -59,29 +60,83 @@ export class JobCronScript extends CronScript {
 
   override async main(): Promise<void> {
     const section = this.config.section(this.sectionName);
+    if (!section.boolean('enabled')) {
+      this.logger.info(`[${this.sectionName}] is disabled in config (enabled: false); nothing to do.`);
+      return;
+    }
     const dbuser = section.string('dbuser');
     const source = await this.loadSource();
     const url = await resolveDatabaseUrl(this.config);
     await applySchema(url);
+    const concurrency = section.integer('concurrency');
     const dataSource = await openDataSource(url, {
       role: dbuser,
       applicationName: `jobsystem ${this.sectionName}`,
-      poolSize: section.integer('concurrency') + 2,
+      poolSize: concurrency + 2,
     });
+    const reports = this.config.section('error_reports');
+    const executor = section.boolean('isolated')
+      ? new IsolatedExecutor({
+          sourceInterface: section.string('source_interface'),
+          databaseUrl: url,
+          role: dbuser,
+          errorDir: reports.string('error_dir'),
+          reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
+          timeoutMs: section.duration('job_timeout'),
+          memoryLimitMb: section.integer('memory_limit'),
+        })
+      : undefined;
+    const runner = new JobRunner({
+      dataSource,
+      logger: this.logger,
+      fileOops: this.oopsFiler(),
+      batchSize: section.integer('batch_size'),
+      leaseMs: section.duration('lease_duration'),
+      concurrency,
+      executor,
+    });
+    this.runner = runner;
+    const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));
     try {
-      const runner = new JobRunner({
-        dataSource,
-        logger: this.logger,
-        fileOops: this.oopsFiler(),
-        batchSize: section.integer('batch_size'),
-        leaseMs: section.duration('lease_duration'),
-        concurrency: section.integer('concurrency'),
-      });
-      this.runner = runner;
       await runner.runAllFromSource(source);
       runner.logSummary(source.name);
     } finally {
-      await dataSource.destroy();
+      stopSignals.remove();
+      await executor?.close();
+      await dataSource.destroy().catch(() => undefined);
     }
+  }
+
+  /**
+   * SIGTERM or SIGINT: claim nothing more, let running jobs finish within the grace period,
+   * hand back claimed jobs that have not started, and exit 128+signal. A second signal, or
+   * the end of the grace period, exits at once: the leases of running jobs cover them.
+   */
+  private handleStopSignals(runner: JobRunner, gracePeriodMs: number): { remove(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      const status = 128 + (signal === 'SIGINT' ? 2 : 15);
+      if (this.interruptedBy) {
+        this.logger.info(`Received ${signal} again: exiting now; running jobs are covered by their leases.`);
+        process.exit(status);
+      }
+      this.interruptedBy = signal;
+      runner.stop();
+      this.logger.info(`Received ${signal}: claiming no more jobs; running jobs have ${gracePeriodMs / 1000}s to finish.`);
+      timer = setTimeout(() => {
+        this.logger.info('Grace period over: exiting; running jobs are covered by their leases.');
+        process.exit(status);
+      }, gracePeriodMs);
+      timer.unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+      remove: () => {
+        clearTimeout(timer);
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      },
+    };
   }
 }

@@ -304,8 +304,9 @@ export class JobRunner {
   async handleFailure(job: IRunnableJob, error: Error, target?: OutcomeTarget): Promise<void> {
     const { manager, record } = target ?? { manager: this.options.dataSource.manager, record: (callback: () => void) => callback() };
     const id = job.job.id;
+    // Every statement below is guarded by claimed_by: false means another runner has the job.
     if (error instanceof SuspendJob) {
-      await suspendJob(manager, id, this.owner);
+      if (!(await suspendJob(manager, id, this.owner))) return this.lost(job);
       this.logger.info(`${job.toString()} suspended: ${error.message}`);
       return record(() => {
         job.job.status = 'SUSPENDED';
@@ -314,22 +315,21 @@ export class JobRunner {
     }
     const isRetry = job.retryErrorTypes.some((type) => error instanceof type);
     if (isRetry && job.job.attemptCount <= job.job.maxRetries) {
-      await requeueJob(manager, id, this.owner, job.retryDelayMs);
+      if (!(await requeueJob(manager, id, this.owner, job.retryDelayMs))) return this.lost(job);
       this.logger.info(`Scheduling retry of ${job.toString()} after ${error.name}: ${error.message}`);
       return record(() => {
         job.job.status = 'WAITING';
         this.record(job, 'requeued');
       });
     }
+    if (!(await finishJob(manager, id, this.owner, 'FAILED'))) return this.lost(job);
     if (job.userErrorTypes.some((type) => error instanceof type)) {
-      await finishJob(manager, id, this.owner, 'FAILED');
       await job.notifyUserError(error, this.logger);
       return record(() => {
         job.job.status = 'FAILED';
         this.record(job, 'user_error');
       });
     }
-    await finishJob(manager, id, this.owner, 'FAILED');
     const oops = await this.options.fileOops(error, job.getOopsVars());
     this.logger.info(`Job resulted in OOPS: ${oops.id}`);
     await job.notifyOops(oops, this.logger);

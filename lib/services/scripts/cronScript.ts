@@ -18,6 +18,7 @@ export const ExitStatus = {
   BAD_INPUT: 2,
   DATABASE_UNAVAILABLE: 3,
   INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const;
 
 export class UsageError extends Error {
@@ -54,6 +55,8 @@ export abstract class CronScript {
   private loadedConfig: Config | undefined;
   private closeLogger: (() => Promise<void>) | undefined;
   private readonly pendingOops: Array<Promise<unknown>> = [];
+  /** The stop signal received during main(), if any: the exit status becomes 128+signal. */
+  interruptedBy: NodeJS.Signals | undefined;
 
   constructor(options: CronScriptOptions = {}) {
     this.testArgs = options.testArgs;
@@ -68,6 +71,14 @@ export abstract class CronScript {
 
   /** The work, run under the lock. */
   abstract main(): Promise<void>;
+
+  /** 0, or 128+signal when a stop signal ended the run early. */
+  protected exitStatusAfterMain(): number {
+    const signal = this.interruptedBy;
+    if (signal === 'SIGINT') return ExitStatus.INTERRUPTED;
+    if (signal === 'SIGTERM') return ExitStatus.TERMINATED;
+    return ExitStatus.OK;
+  }
 
   /** The lock file is `<lock_dir>/<lockName()>.lock`. */
   protected lockName(): string {
@@ -174,7 +185,7 @@ export abstract class CronScript {
       this.logger.debug(`Creating lockfile: ${lock.path}`);
       lock.acquire();
       await this.main();
-      return ExitStatus.OK;
+      return this.exitStatusAfterMain();
     } catch (thrown) {
       return this.reportFailure(thrown);
     } finally {

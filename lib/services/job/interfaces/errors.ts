@@ -42,3 +42,13 @@ export function toError(thrown: unknown): Error {
     return new Error(`Non-error thrown: ${String(thrown)}`);
   }
 }
+
+/** A job's worker process grew past its memory limit and was killed. */
+export class JobMemoryExceeded extends Error {
+  override name = 'JobMemoryExceeded';
+}
+
+/** The process running a job died before reporting an outcome. */
+export class WorkerDied extends Error {
+  override name = 'WorkerDied';
+}

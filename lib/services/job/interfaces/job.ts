@@ -26,6 +26,8 @@ export interface IRunnableJob {
   readonly retryDelayMs: number;
   readonly leaseDurationMs: number;
   readonly maxRetries: number;
+  /** Hard time limit of one run, enforced by the isolated runner; undefined: the section's job_timeout. */
+  readonly timeoutMs?: number;
   /** Called after an OOPS was filed for this job. */
   notifyOops(oops: OopsReport, logger: Logger): Promise<void>;
   /** Called when run() threw one of userErrorTypes. */

@@ -1,0 +1,22 @@
+import type { OopsReport } from '../oops/report.ts';
+import type { LogLevel } from '../scripts/logger.ts';
+import type { Outcome } from './runner.ts';
+
+/** What an isolated worker process is started with. */
+export interface WorkerOptions {
+  sourceInterface: string;
+  databaseUrl: string;
+  role: string;
+  owner: string;
+  leaseMs: number;
+  errorDir: string;
+  reporter: string;
+}
+
+export type ParentMessage = { type: 'run'; jobId: number };
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'done'; jobId: number; outcome: Outcome; oops?: OopsReport }
+  | { type: 'error'; message: string };

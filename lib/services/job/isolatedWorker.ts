@@ -1,0 +1,49 @@
+// The child process of the isolated runner (isolatedWorkers.ts): runs one claimed job at a
+// time, in its own transaction, and reports the outcome. Started with its options in the
+// JOBSYSTEM_WORKER environment variable; talks to its parent over IPC.
+import { openDataSource } from '../database/dataSource.ts';
+import { makeOopsFiler } from '../oops/filer.ts';
+import type { Logger } from '../scripts/logger.ts';
+import { toError } from './interfaces/errors.ts';
+import { JobRunner } from './runner.ts';
+import { loadJobSource } from './sourceInterface.ts';
+import { selectClaimedJob } from './sql/selectClaimedJob.ts';
+import type { ParentMessage, WorkerMessage, WorkerOptions } from './isolatedProtocol.ts';
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+const ipcLogger: Logger = {
+  debug: (message) => send({ type: 'log', level: 'debug', message }),
+  info: (message) => send({ type: 'log', level: 'info', message }),
+  warning: (message) => send({ type: 'log', level: 'warning', message }),
+  error: (message) => send({ type: 'log', level: 'error', message }),
+};
+
+const options = JSON.parse(process.env.JOBSYSTEM_WORKER ?? '{}') as WorkerOptions;
+const source = await loadJobSource(options.sourceInterface);
+const dataSource = await openDataSource(options.databaseUrl, { role: options.role, poolSize: 2, applicationName: 'jobsystem worker' });
+const fileOops = makeOopsFiler({ errorDir: options.errorDir, reporter: options.reporter });
+
+process.on('message', (message: ParentMessage) => {
+  if (message.type !== 'run') return;
+  void (async () => {
+    try {
+      const job = await selectClaimedJob(dataSource.manager, message.jobId, options.owner);
+      if (!job) return send({ type: 'done', jobId: message.jobId, outcome: 'lost' });
+      const [runnable] = await source.fromJobs(dataSource.manager, [job]);
+      if (!runnable) return send({ type: 'error', message: `job ${job.id} has no row in its domain table` });
+      const runner = new JobRunner({ dataSource, logger: ipcLogger, fileOops, owner: options.owner, quickJobMs: 0, leaseMs: options.leaseMs });
+      await runner.runOne(runnable);
+      const result = runner.results.at(-1);
+      send({ type: 'done', jobId: job.id, outcome: result?.outcome ?? 'lost', oops: result?.oops });
+    } catch (error) {
+      send({ type: 'error', message: toError(error).message });
+    }
+  })();
+});
+process.on('disconnect', () => {
+  void dataSource.destroy().finally(() => process.exit(0));
+});
+send({ type: 'ready' });
