@@ -3,7 +3,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
 import type { OopsReport } from '../../lib/services/oops/report.ts';
-import { SuspendJob } from '../../lib/services/job/interfaces/errors.ts';
+import { JobTimeout, SuspendJob } from '../../lib/services/job/interfaces/errors.ts';
 import { SimpleJob } from '../../lib/services/job/simpleJob.ts';
 import { defineJobSource } from '../../lib/services/job/sourceInterface.ts';
 import type { Logger } from '../../lib/services/scripts/logger.ts';
@@ -15,13 +15,20 @@ export class BadRequest extends Error {
   override name = 'BadRequest';
 }
 
-export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep';
+export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep'
+  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
   fooId?: number;
   ms?: number;
   retryDelayMs?: number;
+  /** hang-on-attempt: the attempts (1-based) on which the job hangs until killed. */
+  hangAttempts?: number[];
+  /** allocate: how many MB to allocate and touch. */
+  mb?: number;
+  /** Treat JobTimeout as a retry error. */
+  retryTimeouts?: boolean;
 }
 
 export class ScriptedJob extends SimpleJob {
@@ -34,12 +41,14 @@ export class ScriptedJob extends SimpleJob {
 
   constructor(job: Job) {
     super(job);
-    const { retryDelayMs } = this.payload as ScriptedPayload;
+    const { retryDelayMs, retryTimeouts } = this.payload as ScriptedPayload;
     if (typeof retryDelayMs === 'number') this.retryDelayMs = retryDelayMs;
+    if (retryTimeouts) this.retryErrorTypes = [TemporaryProblem, JobTimeout];
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangAttempts, mb } = this.payload as ScriptedPayload;
+    const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
     switch (action) {
       case 'succeed':
         if (fooId !== undefined) await manager.query(`UPDATE foo SET some_attribute = 'done' WHERE id = $1`, [fooId]);
@@ -63,8 +72,31 @@ export class ScriptedJob extends SimpleJob {
         await manager.query(`UPDATE foo SET some_attribute = current_user WHERE id = $1`, [fooId]);
         return;
       case 'sleep':
-        await new Promise((resolve) => setTimeout(resolve, ms ?? 1000));
+        await sleep(ms ?? 1000);
         return;
+      case 'count':
+        // The exactly-once tests count committed runs in a table of their own.
+        await manager.query('INSERT INTO job_run (job, pid) VALUES ($1, $2)', [this.job.id, process.pid]);
+        return;
+      case 'hang-on-attempt':
+        if (hangAttempts?.includes(this.job.attemptCount)) await sleep(600_000);
+        return;
+      case 'sleep-and-record': {
+        const start = Date.now();
+        await sleep(ms ?? 300);
+        await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, JSON.stringify({ start, end: Date.now(), pid: process.pid })]);
+        return;
+      }
+      case 'record-pid':
+        await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, String(process.pid)]);
+        return;
+      case 'allocate': {
+        const blocks: Buffer[] = [];
+        for (let i = 0; i < (mb ?? 100); i++) blocks.push(Buffer.alloc(1024 * 1024, 1));
+        await sleep(ms ?? 10_000);
+        blocks.length = 0;
+        return;
+      }
     }
   }
 

@@ -1,0 +1,38 @@
+// Config files with a [scripted] job section, for tests that run ScriptedJobs by script.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestDatabase } from './database.ts';
+
+/** Write `<name>.ini` extending the test database's config, with a section running
+ * ScriptedJobs as the postgres role, plus any extra `key: value` lines for it. */
+export function scriptedConfig(db: TestDatabase, name: string, keys: Record<string, string | number | boolean> = {}, extra = ''): string {
+  const file = join(db.dir, `${name}.ini`);
+  const lines = Object.entries(keys).map(([key, value]) => `${key}: ${value}`);
+  writeFileSync(
+    file,
+    [
+      '[meta]',
+      `extends: ${db.configFile}`,
+      '',
+      '[scripted]',
+      'link: job_runner',
+      'dbuser: postgres',
+      'source_interface: tests.helpers.scriptedJob.IScriptedJobSource',
+      ...lines,
+      '',
+      extra,
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** Poll `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,194 @@
+// Many runners, crashes and stops: no job is lost, stuck, or run twice at once.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import test from 'ava';
+import { listOops, readOops } from '../lib/services/oops/store.ts';
+import { fromRoot } from '../lib/services/paths.ts';
+import { reloadJob } from './helpers/factory.ts';
+import { runScript } from './helpers/runScript.ts';
+import { ScriptedJob, type ScriptedPayload } from './helpers/scriptedJob.ts';
+import { scriptedConfig, waitFor } from './helpers/scriptedSection.ts';
+import { useTestDatabase } from './helpers/testFile.ts';
+
+const db = useTestDatabase(test, 'reliability');
+
+test.serial.before(async () => {
+  await db().admin.query('CREATE TABLE job_run (job bigint NOT NULL, pid integer NOT NULL)');
+});
+
+test.serial.afterEach.always(async () => {
+  await db().admin.query('DELETE FROM job');
+});
+
+async function enqueue(payload: ScriptedPayload, count = 1, maxRetries = 0): Promise<number[]> {
+  const ids = await ScriptedJob.createMany(db().admin.manager, Array.from({ length: count }, () => payload));
+  if (maxRetries) await db().admin.query('UPDATE job SET max_retries = $2 WHERE id = ANY($1)', [ids, maxRetries]);
+  return ids;
+}
+
+/** Start run_jobs scripted as a process we can signal. */
+function startRunner(configFile: string, args: string[] = []) {
+  const child = spawn(fromRoot('cronscripts/run_jobs.ts'), ['scripted', ...args], { env: { ...process.env, JOBS_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, exited };
+}
+
+async function runningJob(id: number) {
+  const job = await reloadJob(db().admin.manager, id);
+  return job.status === 'RUNNING' ? job : undefined;
+}
+
+/** Make the lease of a job pass now, instead of waiting for it (the clock, moved). */
+async function expireLease(id: number): Promise<void> {
+  await db().admin.query(`UPDATE job SET lease_expires = now() - interval '1 second' WHERE id = $1`, [id]);
+}
+
+test.serial('4 runner processes drain 2,000 jobs and every job runs exactly once', async (t) => {
+  const ids = await enqueue({ action: 'count' }, 2000);
+  const config = scriptedConfig(db(), 'many', { batch_size: 25 });
+  // Separate lock folders: as if each process were on its own host.
+  const results = await Promise.all(
+    [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 120_000 })),
+  );
+  for (const result of results) t.is(result.code, 0, result.stderr);
+  const [counts] = await db().admin.query('SELECT count(*) AS runs, count(DISTINCT job) AS jobs, count(DISTINCT pid) AS processes FROM job_run');
+  t.is(counts.runs, 2000);
+  t.is(counts.jobs, 2000);
+  const [states] = await db().admin.query(`SELECT count(*) FILTER (WHERE status = 'COMPLETED' AND attempt_count = 1) AS done FROM job WHERE id = ANY($1)`, [ids]);
+  t.is(states.done, 2000);
+  const ran = results.map((result) => Number(/Ran (\d+) ScriptedJob jobs/.exec(result.stderr)?.[1] ?? 0));
+  t.is(ran.reduce((a, b) => a + b, 0), 2000);
+  t.log(`jobs per process: ${ran.join(', ')}; processes that ran jobs: ${counts.processes}`);
+});
+
+test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
+  const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
+  const config = scriptedConfig(db(), 'crash');
+  const { child, exited } = startRunner(config);
+  await waitFor('the job to start', () => runningJob(id!));
+  child.kill('SIGKILL');
+  await exited;
+  const [left] = await db().admin.query('SELECT status, attempt_count, lease_expires > now() AS leased, claimed_by FROM job WHERE id = $1', [id]);
+  t.like(left, { status: 'RUNNING', attempt_count: 1, leased: true });
+  // While the lease is live, another run leaves the job alone.
+  const early = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(early.code, 0, early.stderr);
+  t.is((await reloadJob(db().admin.manager, id!)).attemptCount, 1);
+  await expireLease(id!);
+  const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(next.code, 0, next.stderr);
+  t.regex(next.stderr, /was left running by .*, whose lease expired; requeued/);
+  const job = await reloadJob(db().admin.manager, id!);
+  t.is(job.status, 'COMPLETED');
+  t.is(job.attemptCount, 2);
+});
+
+test.serial('a job whose runner died once more than its tries allow is FAILED with an OOPS saying the runner died', async (t) => {
+  const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1, 2] });
+  const config = scriptedConfig(db(), 'crash-twice');
+  for (const attempt of [1, 2]) {
+    const { child, exited } = startRunner(config);
+    await waitFor(`attempt ${attempt} to start`, async () => (await runningJob(id!))?.attemptCount === attempt);
+    child.kill('SIGKILL');
+    await exited;
+    await expireLease(id!);
+  }
+  const before = await listOops(db().errorDir);
+  const last = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(last.code, 0, last.stderr);
+  const job = await reloadJob(db().admin.manager, id!);
+  t.is(job.status, 'FAILED');
+  t.is(job.attemptCount, 2);
+  const added = (await listOops(db().errorDir)).filter((path) => !before.includes(path));
+  t.is(added.length, 1);
+  const report = await readOops(added[0]!);
+  t.is(report.type, 'RunnerDied');
+  t.regex(report.value, new RegExp(`The runner .* died while running job ${id}`));
+});
+
+test.serial('a long job keeps its lease alive, so a second runner does not take it', async (t) => {
+  const [id] = await enqueue({ action: 'sleep', ms: 2500 });
+  const config = scriptedConfig(db(), 'heartbeat', { lease_duration: '600ms' });
+  const first = startRunner(config, ['--lock-dir', join(db().dir, 'hb1')]);
+  const started = await waitFor('the job to start', () => runningJob(id!));
+  const renewed = await waitFor('the lease to be renewed', async () => {
+    const job = await runningJob(id!);
+    return job && job.leaseExpires!.getTime() > started.leaseExpires!.getTime() + 300 ? job : undefined;
+  });
+  t.truthy(renewed);
+  const second = await runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, 'hb2')], { env: { JOBS_CONFIG: config } });
+  t.is(second.code, 0, second.stderr);
+  t.regex(second.stderr, /Ran 0 ScriptedJob jobs/);
+  const result = await first.exited;
+  t.is(result.code, 0, result.stderr);
+  const job = await reloadJob(db().admin.manager, id!);
+  t.is(job.status, 'COMPLETED');
+  t.is(job.attemptCount, 1);
+});
+
+test.serial('SIGTERM lets the running job finish, hands back the claimed jobs that had not started, and exits 143', async (t) => {
+  const ids = await enqueue({ action: 'sleep', ms: 1500 }, 4);
+  const config = scriptedConfig(db(), 'sigterm', { batch_size: 10 });
+  const { child, exited } = startRunner(config);
+  await waitFor('the batch to be claimed', async () => {
+    const [row] = await db().admin.query(`SELECT count(*) AS n FROM job WHERE status = 'RUNNING' AND id = ANY($1)`, [ids]);
+    return row.n === 4 || undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  child.kill('SIGTERM');
+  const result = await exited;
+  t.is(result.code, 143, result.stderr);
+  t.regex(result.stderr, /Received SIGTERM: claiming no more jobs/);
+  t.regex(result.stderr, /handed back 3 claimed job\(s\) that had not started/);
+  const rows: Array<{ id: number; status: string; attempt_count: number; claimed_by: string | null }> = await db().admin.query(
+    'SELECT id, status, attempt_count, claimed_by FROM job WHERE id = ANY($1) ORDER BY id',
+    [ids],
+  );
+  t.like(rows[0], { status: 'COMPLETED', attempt_count: 1 });
+  for (const row of rows.slice(1)) t.like(row, { status: 'WAITING', attempt_count: 0, claimed_by: null });
+});
+
+test.serial('a second signal exits at once, and the lease covers the job it was running', async (t) => {
+  const [id] = await enqueue({ action: 'sleep', ms: 600_000 });
+  const config = scriptedConfig(db(), 'sigint-twice');
+  const { child, exited } = startRunner(config);
+  await waitFor('the job to start', () => runningJob(id!));
+  child.kill('SIGINT');
+  await waitFor('the first signal to be seen', async () => true);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.kill('SIGINT');
+  const result = await exited;
+  t.is(result.code, 130, result.stderr);
+  t.regex(result.stderr, /Received SIGINT again: exiting now/);
+  const [row] = await db().admin.query('SELECT status, lease_expires > now() AS leased FROM job WHERE id = $1', [id]);
+  t.like(row, { status: 'RUNNING', leased: true });
+});
+
+test.serial('concurrency runs several jobs of one process at the same time, with the same outcomes', async (t) => {
+  const ids = await enqueue({ action: 'sleep-and-record', ms: 400 }, 6);
+  const [crash] = await enqueue({ action: 'crash' });
+  const config = scriptedConfig(db(), 'concurrency', { concurrency: 3, batch_size: 2 });
+  const result = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /Ran 6 ScriptedJob jobs\.\nINFO {4}1 ScriptedJob jobs did not complete\./);
+  t.is((await reloadJob(db().admin.manager, crash!)).status, 'FAILED');
+  const spans: Array<{ start: number; end: number }> = (await db().admin.query('SELECT log FROM job WHERE id = ANY($1)', [ids])).map((row: { log: string }) => JSON.parse(row.log));
+  // Most jobs running at one moment: more than one means they overlapped.
+  const overlap = Math.max(...spans.map((a) => spans.filter((b) => b.start <= a.start && a.start < b.end).length));
+  t.true(overlap >= 2, `at most ${overlap} job(s) ran at once`);
+});
+
+test.serial('a disabled section says so and exits 0 without touching a job', async (t) => {
+  const [id] = await enqueue({ action: 'succeed' });
+  const config = scriptedConfig(db(), 'disabled', { enabled: false });
+  const result = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(result.code, 0);
+  t.is(result.stderr, 'INFO    [scripted] is disabled in config (enabled: false); nothing to do.\n');
+  const job = await reloadJob(db().admin.manager, id!);
+  t.is(job.status, 'WAITING');
+  t.is(job.attemptCount, 0);
+});
