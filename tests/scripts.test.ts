@@ -59,13 +59,13 @@ test.serial('an unknown section is refused', async (t) => {
 });
 
 test.serial('a section without dbuser is refused', async (t) => {
-  const file = configWith('no-dbuser', '[do_bar]\nlink: job_runner\nsource_interface: lib.component.foo.interfaces.foojob.IDoFooJobSource');
-  await expectRefusal(t, ['do_bar'], file, 2, /\[do_bar\] is missing 'dbuser'/);
+  const file = configWith('no-dbuser', '[do_qux_example]\nlink: job_runner\nsource_interface: lib.component.foo.interfaces.foojob.IDoFooJobSource');
+  await expectRefusal(t, ['do_qux_example'], file, 2, /\[do_qux_example\] is missing 'dbuser'/);
 });
 
 test.serial('a section without source_interface is refused', async (t) => {
-  const file = configWith('no-source', '[do_bar]\nlink: job_runner\ndbuser: dofoo');
-  await expectRefusal(t, ['do_bar'], file, 2, /\[do_bar\] is missing 'source_interface'/);
+  const file = configWith('no-source', '[do_qux_example]\nlink: job_runner\ndbuser: dofoo');
+  await expectRefusal(t, ['do_qux_example'], file, 2, /\[do_qux_example\] is missing 'source_interface'/);
 });
 
 test.serial('a key of the wrong datatype is refused', async (t) => {
@@ -86,7 +86,7 @@ test.serial('an unknown job source is refused', async (t) => {
 test.serial('an unreachable database is one line, exit 3, and hides the password', async (t) => {
   const file = configWith('no-database', '[database]\nurl: postgres://app:s3cr3tpw@127.0.0.1:1/jobs');
   const result = await runScript('cronscripts/run_jobs.ts', ['do_foo'], { env: { JOBS_CONFIG: file } });
-  await expectRefusal(t, ['do_foo'], file, 3, /^ERROR {3}cannot use the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/jobs: .*ECONNREFUSED/);
+  await expectRefusal(t, ['do_foo'], file, 3, /^ERROR {3}run_jobs: cannot use the database at postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/jobs: .*ECONNREFUSED/);
   t.false(result.stderr.includes('s3cr3tpw'));
 });
 

@@ -7,7 +7,9 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { applySchema, schemaHash } from '../../lib/services/database/applySchema.ts';
 import { openDataSource } from '../../lib/services/database/dataSource.ts';
-import { ensureEmbeddedPostgres, EMBEDDED_DEFAULTS } from '../../lib/services/database/embeddedPostgres.ts';
+import { ensureEmbeddedPostgres } from '../../lib/services/database/embeddedPostgres.ts';
+import { embeddedOptions, withDatabase } from '../../lib/services/database/databaseUrl.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/services/config/loadConfig.ts';
 import { fromRoot } from '../../lib/services/paths.ts';
 
 export interface TestDatabase {
@@ -25,16 +27,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+const STARTING_CONFIG = process.env.JOBS_CONFIG || fromRoot(DEFAULT_CONFIG_FILE);
+
 /** The server's maintenance database URL. */
 export async function serverUrl(): Promise<string> {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-  return ensureEmbeddedPostgres(EMBEDDED_DEFAULTS);
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
+  // The embedded cluster of the configuration the tests were started with (JOBS_CONFIG or
+  // config/development.ini), before this file points JOBS_CONFIG at its own database.
+  return ensureEmbeddedPostgres(embeddedOptions(loadConfig(STARTING_CONFIG)));
 }
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

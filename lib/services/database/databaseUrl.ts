@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Config } from '../config/loadConfig.ts';
-import { embeddedUrl, ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
+import { ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
 
 /** The URL with its password masked, for messages. */
 export function describeUrl(url: string): string {
@@ -13,6 +13,13 @@ export function describeUrl(url: string): string {
   }
 }
 
+/** The same server, another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
 export function embeddedOptions(config: Config): EmbeddedOptions & { database: string } {
   const section = config.section('database');
   return {
@@ -23,8 +30,8 @@ export function embeddedOptions(config: Config): EmbeddedOptions & { database: s
 }
 
 /** Create `name` in the embedded cluster unless it exists (two processes may race: fine). */
-async function ensureDatabase(options: EmbeddedOptions, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: embeddedUrl(options) });
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -47,7 +54,7 @@ export async function resolveDatabaseUrl(config: Config): Promise<string> {
   const url = process.env.DATABASE_URL || config.section('database').optional<string>('url');
   if (url) return url;
   const options = embeddedOptions(config);
-  await ensureEmbeddedPostgres(options);
-  await ensureDatabase(options, options.database);
-  return embeddedUrl(options, options.database);
+  const adminUrl = await ensureEmbeddedPostgres(options);
+  await ensureDatabase(adminUrl, options.database);
+  return withDatabase(adminUrl, options.database);
 }

