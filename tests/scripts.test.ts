@@ -90,6 +90,15 @@ test.serial('an unreachable database is one line, exit 3, and hides the password
   t.false(result.stderr.includes('s3cr3tpw'));
 });
 
+test.serial('DATABASE_URL points the script at another server than the config names', async (t) => {
+  const file = configWith('overridden', '[database]\nurl: postgres://nobody@127.0.0.1:1/nowhere');
+  const result = await runScript('cronscripts/run_jobs.ts', ['do_foo'], { env: { JOBS_CONFIG: file, DATABASE_URL: db().url } });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stderr, 'INFO    Ran 1 DoFooJob jobs.\n');
+  t.is((await reloadJob(db().admin.manager, jobId)).status, 'COMPLETED');
+  await db().admin.query(`UPDATE job SET status = 'WAITING', attempt_count = 0, date_started = NULL, date_finished = NULL WHERE id = $1`, [jobId]);
+});
+
 test.serial('a busy lock file stops the script with exit 1', async (t) => {
   mkdirSync(db().lockDir, { recursive: true });
   const lock = join(db().lockDir, 'do_foo.lock');
