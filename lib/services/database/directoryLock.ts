@@ -1,14 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../processAlive.ts';
 
 /**
  * Run `fn` holding a lock made of a directory (mkdir is atomic). A lock left by a dead
@@ -24,7 +16,7 @@ export async function withDirectoryLock<T>(path: string, timeoutMs: number, fn: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(await readFile(join(path, 'pid'), 'utf8').catch(() => '0'));
-      if (holder && !alive(holder)) {
+      if (holder && !processAlive(holder)) {
         await rm(path, { recursive: true, force: true });
         continue;
       }

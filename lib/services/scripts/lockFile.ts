@@ -1,20 +1,12 @@
 import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { processAlive } from '../processAlive.ts';
 
 export class LockBusy extends Error {
   override name = 'LockBusy';
   constructor(readonly path: string) {
     super(`Lockfile ${path} in use`);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
