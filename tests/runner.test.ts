@@ -146,6 +146,21 @@ for (const mode of MODES) {
     t.deepEqual(runner.oopsIds, []);
   });
 
+  test.serial(`${mode.name}: a job taken over by another runner while it ran has its writes rolled back`, async (t) => {
+    const foo = await makeFoo(db().admin.manager, { someAttribute: 'untouched' });
+    await enqueue({ action: 'succeed' });
+    const id = await enqueue({ action: 'stolen', fooId: foo.id });
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'RUNNING');
+    t.is(job.claimedBy, 'thief:1');
+    t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'untouched');
+    t.true(runner.results.some((result) => result.job.job.id === id && result.outcome === 'lost'));
+    t.deepEqual(runner.oopsIds, []);
+    t.true(logger.lines.some((line) => /taken over by another runner/.test(line)));
+  });
+
   test.serial(`${mode.name}: jobs scheduled for later are left for later`, async (t) => {
     const id = await enqueue({ action: 'succeed' });
     await db().admin.query(`UPDATE job SET scheduled_start = now() + interval '1 hour' WHERE id = $1`, [id]);

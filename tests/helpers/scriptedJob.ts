@@ -1,5 +1,6 @@
 // A job type whose behaviour is written in its payload, so the instance the runner builds
 // behaves as the test asked (the seed warns against patching one's own instance).
+import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
 import type { OopsReport } from '../../lib/services/oops/report.ts';
@@ -16,7 +17,7 @@ export class BadRequest extends Error {
 }
 
 export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep'
-  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate';
+  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
@@ -85,6 +86,16 @@ export class ScriptedJob extends SimpleJob {
         const start = Date.now();
         await sleep(ms ?? 300);
         await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, JSON.stringify({ start, end: Date.now(), pid: process.pid })]);
+        return;
+      }
+      case 'stolen': {
+        // Another runner takes the job over while it runs (as if our lease had passed):
+        // a separate connection commits the new owner at once.
+        await manager.query(`UPDATE foo SET some_attribute = 'written by the loser' WHERE id = $1`, [fooId]);
+        const thief = new pg.Client({ connectionString: (manager.connection.options as { url: string }).url });
+        await thief.connect();
+        await thief.query(`UPDATE job SET claimed_by = 'thief:1' WHERE id = $1`, [this.job.id]);
+        await thief.end();
         return;
       }
       case 'record-pid':

@@ -1,28 +1,38 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { finishJobs } from './sql/finishJobs.ts';
+
+interface RawClient {
+  query(text: string): Promise<unknown>;
+}
 
 /**
- * One transaction shared by the quick jobs of a batch, with a SAVEPOINT around each job:
- * a job's writes and its status still commit together (or roll back together, to its
- * savepoint), while the cost of a commit is shared by the batch. Opened on first use.
+ * One transaction shared by the quick jobs of a batch, with a SAVEPOINT around each job: a
+ * job's writes and its status still commit together (or roll back together, to its
+ * savepoint), while the cost of a commit is shared by the batch. Between two jobs one round
+ * trip releases the last savepoint and sets the next; the jobs that completed are marked
+ * COMPLETED by one statement just before COMMIT. Opened on first use.
  */
 export class BatchTransaction {
   private queryRunner: QueryRunner | undefined;
+  private client: RawClient | undefined;
+  private inSavepoint = false;
+  private completed: number[] = [];
+  private members: number[] = [];
   private afterCommit: Array<() => void> = [];
   private openedAt = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly owner: string,
+  ) {}
 
   /** How long the open transaction has been open (0 when none is). */
   get ageMs(): number {
     return this.queryRunner ? Date.now() - this.openedAt : 0;
   }
 
-  get pending(): number {
-    return this.afterCommit.length;
-  }
-
-  private async open(): Promise<QueryRunner> {
-    if (!this.queryRunner) {
+  private async open(): Promise<{ queryRunner: QueryRunner; client: RawClient }> {
+    if (!this.queryRunner || !this.client) {
       const queryRunner = this.dataSource.createQueryRunner();
       await queryRunner.connect();
       try {
@@ -32,56 +42,86 @@ export class BatchTransaction {
         throw error;
       }
       this.queryRunner = queryRunner;
+      this.client = (queryRunner as unknown as { databaseConnection: RawClient }).databaseConnection;
+      this.inSavepoint = false;
       this.openedAt = Date.now();
     }
-    return this.queryRunner;
+    return { queryRunner: this.queryRunner, client: this.client };
   }
 
   /**
-   * Run `work` between SAVEPOINT and RELEASE; when it throws, roll back to the savepoint
-   * (the transaction stays usable) and rethrow. `onCommit` runs once the batch commits.
+   * Run one job's `work` inside its own savepoint. When it throws, roll back to the
+   * savepoint (the transaction stays usable) and rethrow.
    */
-  async step<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const queryRunner = await this.open();
-    await queryRunner.query('SAVEPOINT job');
+  async step(jobId: number, work: (manager: EntityManager) => Promise<void>): Promise<void> {
+    const { queryRunner, client } = await this.open();
+    this.members.push(jobId);
+    await client.query(this.inSavepoint ? 'RELEASE SAVEPOINT job; SAVEPOINT job' : 'SAVEPOINT job');
+    this.inSavepoint = true;
     try {
-      const result = await work(queryRunner.manager);
-      await queryRunner.query('RELEASE SAVEPOINT job');
-      return result;
+      await work(queryRunner.manager);
     } catch (error) {
-      await queryRunner.query('ROLLBACK TO SAVEPOINT job');
+      await client.query('ROLLBACK TO SAVEPOINT job');
       throw error;
     }
   }
 
   /** Statements after a failed step (requeue, fail...), in the same transaction. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return work((await this.open()).manager);
+    return work((await this.open()).queryRunner.manager);
   }
 
-  /** Remember something to do once the transaction has committed (recording outcomes). */
+  /** The job finished its step: mark it COMPLETED at commit, then call `onCommitted`. */
+  completedJob(id: number, onCommitted: () => void): void {
+    this.completed.push(id);
+    this.afterCommit.push(onCommitted);
+  }
+
+  /** Something to do once the transaction has committed (recording an outcome). */
   onCommit(callback: () => void): void {
     this.afterCommit.push(callback);
   }
 
-  async commit(): Promise<void> {
+  /**
+   * Mark the completed jobs and commit. When a completed job is no longer this runner's
+   * (its lease passed and another runner took it), nothing of the transaction is committed
+   * and the ids of every job that ran in it come back, for the caller to hand back.
+   */
+  async commit(): Promise<number[]> {
     const queryRunner = this.queryRunner;
-    if (!queryRunner) return;
+    if (!queryRunner) return [];
+    const completed = this.completed;
+    const members = this.members;
+    const callbacks = this.afterCommit;
     this.queryRunner = undefined;
+    this.client = undefined;
+    this.completed = [];
+    this.members = [];
+    this.afterCommit = [];
     try {
+      const finished = await finishJobs(queryRunner.manager, completed, this.owner, 'COMPLETED');
+      if (finished.length !== completed.length) {
+        await queryRunner.rollbackTransaction();
+        return members;
+      }
       await queryRunner.commitTransaction();
+    } catch (error) {
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
     } finally {
       await queryRunner.release();
     }
-    const callbacks = this.afterCommit;
-    this.afterCommit = [];
     for (const callback of callbacks) callback();
+    return [];
   }
 
   /** Roll back whatever is open (after an error that is not a job's own). */
   async abandon(): Promise<void> {
     const queryRunner = this.queryRunner;
     this.queryRunner = undefined;
+    this.client = undefined;
+    this.completed = [];
+    this.members = [];
     this.afterCommit = [];
     if (!queryRunner) return;
     if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);

@@ -189,7 +189,17 @@ export class JobRunner {
 
   /** Run a claimed batch. Quick jobs share a transaction; the others get their own. */
   private async runBatch(jobs: IRunnableJob[]): Promise<void> {
-    const batch = new BatchTransaction(this.options.dataSource);
+    const batch = new BatchTransaction(this.options.dataSource, this.owner);
+    const byId = new Map(jobs.map((job) => [job.job.id, job]));
+    const commit = async () => {
+      const rolledBack = await batch.commit();
+      if (rolledBack.length === 0) return;
+      // A job of the transaction was taken over: nothing of it was committed. Hand back
+      // what is still ours; those jobs run again later.
+      await releaseJobs(this.options.dataSource.manager, rolledBack, this.owner);
+      this.logger.warning(`A batch of ${rolledBack.length} job(s) was rolled back because a job in it was taken over by another runner (its lease expired); they will run again.`);
+      for (const id of rolledBack) this.record(byId.get(id)!, 'lost');
+    };
     let next = 0;
     try {
       for (; next < jobs.length && !this.stopping; next++) {
@@ -197,13 +207,13 @@ export class JobRunner {
         if (!this.options.executor && this.isQuick(job)) {
           await this.runInBatch(batch, job);
           // Do not let finished jobs wait long for their commit.
-          if (batch.ageMs > 200) await batch.commit();
+          if (batch.ageMs > 200) await commit();
         } else {
-          await batch.commit();
+          await commit();
           await this.runOne(job);
         }
       }
-      await batch.commit();
+      await commit();
     } catch (error) {
       await batch.abandon();
       throw error;
@@ -235,28 +245,18 @@ export class JobRunner {
   /** Run one claimed job inside the shared batch transaction. */
   private async runInBatch(batch: BatchTransaction, job: IRunnableJob): Promise<void> {
     this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
-    let finished = false;
     try {
-      finished = await this.timed(job, () =>
-        batch.step(async (manager) => {
-          await job.run(manager);
-          return finishJob(manager, job.job.id, this.owner, 'COMPLETED');
-        }),
-      );
+      await this.timed(job, () => batch.step(job.job.id, (manager) => job.run(manager)));
     } catch (thrown) {
       const error = toError(thrown);
       if (isConnectionError(error)) throw error;
       await batch.run((manager) => this.handleFailure(job, error, { manager, record: (callback) => batch.onCommit(callback) }));
       return;
     }
-    if (finished) {
-      batch.onCommit(() => {
-        job.job.status = 'COMPLETED';
-        this.record(job, 'completed');
-      });
-    } else {
-      this.lost(job);
-    }
+    batch.completedJob(job.job.id, () => {
+      job.job.status = 'COMPLETED';
+      this.record(job, 'completed');
+    });
   }
 
   /** Run one claimed (RUNNING) job to its outcome in a transaction of its own, or hand it to
