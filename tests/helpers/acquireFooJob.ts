@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; exec node --import "$(dirname "$(readlink -f "$0")")/../../node_modules/tsx/dist/loader.mjs" "$0" "$@"
+':' //; exec node --import "$(dirname "$(readlink -f "$0")")/../../node_modules/tsx/dist/esm/index.mjs" "$0" "$@"
 // Test helper process: wait until a given moment, acquire the DoFooJob of a foo, print its id.
 import { DoFooJob } from '../../lib/component/foo/model/dofoojob.ts';
 import { FooEntity } from '../../lib/component/foo/model/foo.ts';

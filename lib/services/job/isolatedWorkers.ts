@@ -25,7 +25,9 @@ type RunResult =
   | { kind: 'died'; reason: string };
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./isolatedWorker.ts', import.meta.url));
-const TSX_LOADER = import.meta.resolve('tsx');
+// tsx's ESM hooks only: every module here is ESM, and skipping its CommonJS hooks makes
+// loading the dependencies (TypeORM above all) markedly faster.
+const TSX_LOADER = import.meta.resolve('tsx/esm');
 
 /** Resident set size of a process in MB, from /proc (0 when it cannot be read). */
 function residentMb(pid: number): number {
