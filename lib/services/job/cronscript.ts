@@ -94,6 +94,7 @@ export class JobCronScript extends CronScript {
       leaseMs: section.duration('lease_duration'),
       concurrency,
       executor,
+      maxRecordedJobs: 1000,
     });
     this.runner = runner;
     const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));

@@ -45,6 +45,9 @@ export interface JobRunnerOptions {
   quickJobMs?: number;
   /** Run each job elsewhere (isolatedWorkers.ts); default: in this process. */
   executor?: JobExecutor;
+  /** Keep at most this many jobs in completedJobs, incompleteJobs and results (the counts
+   * in the summary are always complete); a long run then needs no memory per job. */
+  maxRecordedJobs?: number;
 }
 
 /** What happened to one job, and why. */
@@ -76,6 +79,11 @@ export class JobRunner {
   private readonly averageMs = new Map<string, number>();
   private stopping = false;
   private heartbeatFailed = false;
+  private readonly maxRecordedJobs: number;
+  /** The highest job id this run has claimed: the next claim starts after it. */
+  private claimedUpTo = 0;
+  /** Per job class: how many completed and how many did not. */
+  private readonly counts = new Map<string, { completed: number; incomplete: number }>();
 
   constructor(private readonly options: JobRunnerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}`;
@@ -83,6 +91,7 @@ export class JobRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.quickJobMs = options.quickJobMs ?? 50;
+    this.maxRecordedJobs = options.maxRecordedJobs ?? Infinity;
   }
 
   get logger(): Logger {
@@ -168,8 +177,10 @@ export class JobRunner {
         leaseMs: this.leaseMs,
         owner: this.owner,
         runStartedAt,
+        afterId: this.claimedUpTo,
       });
       if (claimed.length === 0) return;
+      this.claimedUpTo = Math.max(this.claimedUpTo, claimed.at(-1)!.id);
       await this.runBatch(await this.wrap(source, claimed));
     }
   }
@@ -341,19 +352,27 @@ export class JobRunner {
 
   /** Count an outcome (for the summary and callers). */
   record(job: IRunnableJob, outcome: Outcome, oops?: OopsReport): void {
+    const name = job.constructor.name;
+    const count = this.counts.get(name) ?? { completed: 0, incomplete: 0 };
+    this.counts.set(name, count);
+    if (outcome === 'completed') count.completed += 1;
+    else count.incomplete += 1;
+    if (oops) this.oopsIds.push(oops.id);
+    if (this.results.length >= this.maxRecordedJobs) return;
     this.results.push({ job, outcome, oops });
     if (outcome === 'completed') this.completedJobs.push(job);
     else this.incompleteJobs.push(job);
-    if (oops) this.oopsIds.push(oops.id);
+  }
+
+  /** How many jobs completed in this run, over all classes. */
+  get completedCount(): number {
+    return [...this.counts.values()].reduce((sum, count) => sum + count.completed, 0);
   }
 
   /** Launchpad's closing lines: per job class, how many ran and how many did not complete. */
   logSummary(defaultName: string): void {
-    const names = new Set(this.results.map((result) => result.job.constructor.name));
-    if (names.size === 0) names.add(defaultName);
-    for (const name of names) {
-      const completed = this.completedJobs.filter((job) => job.constructor.name === name).length;
-      const incomplete = this.incompleteJobs.filter((job) => job.constructor.name === name).length;
+    const counts = this.counts.size > 0 ? this.counts : new Map([[defaultName, { completed: 0, incomplete: 0 }]]);
+    for (const [name, { completed, incomplete }] of counts) {
       this.logger.info(`Ran ${completed} ${name} jobs.`);
       if (incomplete > 0) this.logger.info(`${incomplete} ${name} jobs did not complete.`);
     }
