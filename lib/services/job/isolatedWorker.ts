@@ -43,6 +43,10 @@ process.on('message', (message: ParentMessage) => {
     }
   })();
 });
+// A Ctrl-C reaches the whole process group: the parent decides when workers stop (it lets a
+// running job finish within the grace period), so the worker ignores stop signals itself.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => {
   void dataSource.destroy().finally(() => process.exit(0));
 });

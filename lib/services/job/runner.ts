@@ -130,7 +130,7 @@ export class JobRunner {
     const manager = this.options.dataSource.manager;
     for (const job of jobs) {
       if (this.stopping) return;
-      const claimed = await claimJobById(manager, job.job.id, this.leaseMs, this.owner);
+      const claimed = await claimJobById(manager, job.job.id, job.leaseDurationMs, this.owner);
       if (!claimed) {
         this.logger.debug(`Skipping ${job.toString()}: its lease is held by another runner or it is not ready.`);
         this.record(job, 'lease_held');
