@@ -26,8 +26,8 @@ export interface FastCandidate {
 }
 
 /** The configurations case c tries; the fastest is used for c and f. */
-export const FAST_CANDIDATES: FastCandidate[] = [100, 500, 1000].flatMap((batchSize) =>
-  [1, 24].map((concurrency) => ({ section: `bench_noop_fast_b${batchSize}_c${concurrency}`, batchSize, concurrency })));
+export const FAST_CANDIDATES: FastCandidate[] = [500, 1000, 2000].flatMap((batchSize) =>
+  [1, 4, 24].map((concurrency) => ({ section: `bench_noop_fast_b${batchSize}_c${concurrency}`, batchSize, concurrency })));
 
 /** bench/config/bench.ini, written at bench start (the database URL comes from the cluster). */
 export function writeBenchConfig(admin: string): void {
