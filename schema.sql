@@ -45,9 +45,13 @@ COMMENT ON COLUMN job.requester IS 'Who asked for the job (a user name or a syst
 COMMENT ON COLUMN job.json_data IS 'Arguments common to all job types, as JSON.';
 COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt.';
 
--- The runner's hot query: WAITING jobs of some types, oldest first. A partial index keeps it
--- small however many finished jobs the table keeps as history.
+-- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
+-- small however many finished jobs the table keeps as history: this one serves a source with
+-- one job type (job_type = $1 ORDER BY id reads it in order, skipping other types' jobs),
 CREATE INDEX IF NOT EXISTS job__ready__idx ON job (job_type, id) WHERE status = 'WAITING';
+-- and this one a source with several (job_type = ANY($1) ORDER BY id): without it the planner
+-- walks the primary key through every finished job to find the first waiting one.
+CREATE INDEX IF NOT EXISTS job__ready_by_id__idx ON job (id) WHERE status = 'WAITING';
 -- Finding jobs left RUNNING by a dead runner (lease passed).
 CREATE INDEX IF NOT EXISTS job__running_lease__idx ON job (lease_expires) WHERE status = 'RUNNING';
 

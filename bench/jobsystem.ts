@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { applySchema } from '../lib/services/database/applySchema.ts';
 import { openDataSource } from '../lib/services/database/dataSource.ts';
 import { fromRoot } from '../lib/services/paths.ts';
-import { NoopJob } from './noopJob.ts';
+import { NoopJob } from './noopJobClass.ts';
 import { createDatabase, databaseUrl, settle, withClient } from './postgres.ts';
 import { runProcess, type ProcessRun } from './process.ts';
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; exec node --max-semi-space-size=4 --import "$(dirname "$(readlink -f "$0")")/../node_modules/tsx/dist/esm/index.mjs" "$0" "$@"
+':' //; exec "$(dirname "$(readlink -f "$0")")/../lib/services/scripts/launch.sh" "$0" "$@"
 // Run pending DoFooJobs (the seed's custom cron script): cronscripts/do-foo.ts
 import { IDoFooJobSource } from '../lib/component/foo/interfaces/foojob.ts';
 import { JobCronScript } from '../lib/services/job/cronscript.ts';

@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; exec node --max-semi-space-size=4 --import "$(dirname "$(readlink -f "$0")")/../node_modules/tsx/dist/esm/index.mjs" "$0" "$@"
+':' //; exec "$(dirname "$(readlink -f "$0")")/../lib/services/scripts/launch.sh" "$0" "$@"
 // Run every job section of the given crontab groups, one after another:
 //   cronscripts/process-job-source-groups.ts MAIN [-e IDoFooJobSource]
 // The exit status is the number of sections that failed (0: all ran).

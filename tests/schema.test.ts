@@ -47,9 +47,12 @@ test('every table and column in schema.sql has a COMMENT', async (t) => {
   t.deepEqual(missing, []);
 });
 
-test('the ready-jobs index is partial on WAITING jobs', async (t) => {
-  const [row] = await db().admin.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'job__ready__idx'`);
-  t.regex(row.indexdef, /WHERE \(status = 'WAITING'::text\)/);
+test('the ready-jobs indexes are partial on WAITING jobs', async (t) => {
+  const rows = await db().admin.query(
+    `SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN ('job__ready__idx', 'job__ready_by_id__idx') ORDER BY indexname`,
+  );
+  t.deepEqual(rows.map((row: { indexname: string }) => row.indexname), ['job__ready__idx', 'job__ready_by_id__idx']);
+  for (const row of rows) t.regex(row.indexdef, /WHERE \(status = 'WAITING'::text\)/);
 });
 
 test('applying schema.sql again changes nothing, and a forced re-apply succeeds', async (t) => {

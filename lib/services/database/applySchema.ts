@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import type pg from 'pg';
 import { fromRoot } from '../paths.ts';
-import { DatabaseUnavailable } from './connectionErrors.ts';
-import { describeUrl } from './databaseUrl.ts';
+import { withDatabaseClient } from './databaseClient.ts';
 
 export function schemaText(): string {
   return readFileSync(fromRoot('schema.sql'), 'utf8');
@@ -22,34 +21,28 @@ const APPLY_LOCK = 4_242_001;
  * second run. Needs a role that may create tables and roles (the embedded superuser does).
  */
 export async function applySchema(url: string): Promise<'applied' | 'current'> {
+  return withDatabaseClient(url, applySchemaOn);
+}
+
+/** applySchema on an open connection (a script goes on to use it for other questions). */
+export async function applySchemaOn(client: pg.ClientBase): Promise<'applied' | 'current'> {
   const text = schemaText();
   const hash = schemaHash(text);
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
+  const recorded = await client
+    .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])
+    .then((result) => result.rowCount === 1, () => false);
+  if (recorded) return 'current';
+  await client.query('SELECT pg_advisory_lock($1)', [APPLY_LOCK]);
   try {
-    await client.connect();
+    await client.query('BEGIN');
+    await client.query(text);
+    await client.query('INSERT INTO schema_applied (sha256) VALUES ($1) ON CONFLICT DO NOTHING', [hash]);
+    await client.query('COMMIT');
+    return 'applied';
   } catch (error) {
-    throw new DatabaseUnavailable(`cannot use the database at ${describeUrl(url)}: ${(error as Error).message}`);
-  }
-  try {
-    const recorded = await client
-      .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])
-      .then((result) => result.rowCount === 1, () => false);
-    if (recorded) return 'current';
-    await client.query('SELECT pg_advisory_lock($1)', [APPLY_LOCK]);
-    try {
-      await client.query('BEGIN');
-      await client.query(text);
-      await client.query('INSERT INTO schema_applied (sha256) VALUES ($1) ON CONFLICT DO NOTHING', [hash]);
-      await client.query('COMMIT');
-      return 'applied';
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [APPLY_LOCK]).catch(() => undefined);
-    }
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
-    await client.end().catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [APPLY_LOCK]).catch(() => undefined);
   }
 }

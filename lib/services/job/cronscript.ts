@@ -1,12 +1,11 @@
 import type { Argv } from 'yargs';
-import { applySchema } from '../database/applySchema.ts';
+import { applySchemaOn } from '../database/applySchema.ts';
+import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
-import { openDataSource } from '../database/dataSource.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
-import type { IJobSource } from './interfaces/job.ts';
-import { IsolatedExecutor } from './isolatedWorkers.ts';
-import { JobRunner } from './runner.ts';
-import { loadJobSource, type JobSourceInterface } from './sourceInterface.ts';
+import type { JobRunner } from './runner.ts';
+import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
+import { anyJobToRun } from './sql/anyJobToRun.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
   /** Take the config section from the command line (`run_jobs.ts do_foo`). */
@@ -53,9 +52,9 @@ export class JobCronScript extends CronScript {
     return this.sectionName;
   }
 
-  async loadSource(): Promise<IJobSource> {
-    if (this.sourceInterface) return this.sourceInterface.load();
-    return loadJobSource(this.config.section(this.sectionName).string('source_interface'));
+  /** The job source interface this run uses: the subclass's, or the section's source_interface. */
+  async findSourceInterface(): Promise<JobSourceInterface> {
+    return this.sourceInterface ?? findJobSourceInterface(this.config.section(this.sectionName).string('source_interface'));
   }
 
   override async main(): Promise<void> {
@@ -65,9 +64,26 @@ export class JobCronScript extends CronScript {
       return;
     }
     const dbuser = section.string('dbuser');
-    const source = await this.loadSource();
+    const sourceInterface = await this.findSourceInterface();
     const url = await resolveDatabaseUrl(this.config);
-    await applySchema(url);
+    // One plain connection checks the schema and, when the source interface declares its job
+    // types, whether there is anything to do: an empty run stops here, before the source,
+    // TypeORM and the runner are loaded (most of a start-up's cost).
+    const declared = sourceInterface.declared;
+    const workToDo = await withDatabaseClient(url, async (client) => {
+      await applySchemaOn(client);
+      return declared ? anyJobToRun(client, declared.jobTypes) : true;
+    });
+    if (declared && !workToDo) {
+      this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
+      return;
+    }
+    const source = await sourceInterface.load();
+    const [{ openDataSource }, { JobRunner }, { IsolatedExecutor }] = await Promise.all([
+      import('../database/dataSource.ts'),
+      import('./runner.ts'),
+      import('./isolatedWorkers.ts'),
+    ]);
     const concurrency = section.integer('concurrency');
     const dataSource = await openDataSource(url, {
       role: dbuser,

@@ -3,6 +3,7 @@
 // goes on with the next job. A worker that ran a job successfully is reused; after any other
 // outcome it is replaced, so no broken state leaks into the next job.
 import { fork, type ChildProcess } from 'node:child_process';
+import { CODE_EXTENSION, COMPILED } from '../paths.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JobMemoryExceeded, JobTimeout, WorkerDied } from './interfaces/errors.ts';
@@ -24,10 +25,11 @@ type RunResult =
   | { kind: 'memory'; rssMb: number }
   | { kind: 'died'; reason: string };
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./isolatedWorker.ts', import.meta.url));
-// tsx's ESM hooks only: every module here is ESM, and skipping its CommonJS hooks makes
-// loading the dependencies (TypeORM above all) markedly faster.
-const TSX_LOADER = import.meta.resolve('tsx/esm');
+// The worker as this code runs: compiled JavaScript under dist/, or TypeScript through tsx's
+// ESM hooks only (every module here is ESM, and skipping tsx's CommonJS hooks makes loading
+// the dependencies, TypeORM above all, markedly faster).
+const WORKER_SCRIPT = fileURLToPath(new URL(`./isolatedWorker${CODE_EXTENSION}`, import.meta.url));
+const LOADER_ARGS = COMPILED ? [] : ['--import', import.meta.resolve('tsx/esm')];
 
 /** Resident set size of a process in MB, from /proc (0 when it cannot be read). */
 function residentMb(pid: number): number {
@@ -45,7 +47,7 @@ class WorkerProcess {
   private exited = false;
 
   constructor(options: WorkerOptions, memoryLimitMb: number, private readonly runner: JobRunner) {
-    const execArgv = ['--import', TSX_LOADER];
+    const execArgv = [...LOADER_ARGS];
     // V8's own heap limit stops runaway JavaScript allocation before the system has to.
     if (memoryLimitMb > 0) execArgv.push(`--max-old-space-size=${memoryLimitMb}`);
     this.child = fork(WORKER_SCRIPT, [], {

@@ -36,7 +36,9 @@ export interface IDoFooJobSource extends IFooJobSource<IDoFooJob> {
 }
 
 /** The utility a config section names: source_interface: lib.component.foo.interfaces.foojob.IDoFooJobSource */
+// The declaration (its job types and name) lets an empty run skip loading the source.
 export const IDoFooJobSource = defineJobSource<IDoFooJobSource>(
   'IDoFooJobSource',
   async () => (await import('../model/dofoojob.ts')).DoFooJob,
+  { jobTypes: ['DoFooJob'], jobName: 'DoFooJob' },
 );

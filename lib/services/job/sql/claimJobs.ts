@@ -9,9 +9,12 @@ import type { Job } from '../model/job.ts';
 // `id > $6` starts the index scan after the jobs this run has already claimed: the rows it
 // claimed stay in the ready index as dead entries until VACUUM, and scanning them again on
 // every claim would make a long run quadratic.
-const TEXT = `WITH picked AS (
+// A source with one job type compares it with `=`, which reads job__ready__idx in id order; with
+// several, `= ANY` reads job__ready_by_id__idx. (With `= ANY` over one type, the planner
+// would walk the primary key through all the history rows: 150 ms per claim at 1M rows.)
+const text = (typeCondition: string) => `WITH picked AS (
     SELECT id FROM job
-    WHERE job.job_type = ANY($1::text[]) AND ${READY_CONDITION}
+    WHERE ${typeCondition} AND ${READY_CONDITION}
       AND (job.date_started IS NULL OR job.date_started < $5)
       AND job.id > $6
     ORDER BY job.id
@@ -22,6 +25,8 @@ const TEXT = `WITH picked AS (
     lease_expires = now() + make_interval(secs => $3::double precision / 1000), claimed_by = $4
   FROM picked WHERE job.id = picked.id
   RETURNING ${JOB_COLUMNS}`;
+const ONE_TYPE = text('job.job_type = $1::text');
+const SEVERAL_TYPES = text('job.job_type = ANY($1::text[])');
 
 export interface ClaimOptions {
   jobTypes: readonly string[];
@@ -36,8 +41,9 @@ export interface ClaimOptions {
 
 /** Claim up to `limit` ready jobs for `owner`; they come back RUNNING, oldest first. */
 export async function claimJobs(manager: EntityManager, options: ClaimOptions): Promise<Job[]> {
-  const rows = await runStatement<JobRow>(manager, 'jobsystem_claim_jobs', TEXT, [
-    options.jobTypes,
+  const one = options.jobTypes.length === 1;
+  const rows = await runStatement<JobRow>(manager, one ? 'jobsystem_claim_jobs_of_type' : 'jobsystem_claim_jobs', one ? ONE_TYPE : SEVERAL_TYPES, [
+    one ? options.jobTypes[0] : options.jobTypes,
     options.limit,
     options.leaseMs,
     options.owner,

@@ -6,10 +6,7 @@ export const JOB_COLUMNS = `job.id, job.job_type, job.status, job.attempt_count,
   job.scheduled_start, job.lease_expires, job.date_created, job.date_started, job.date_finished,
   job.requester, job.json_data, job.claimed_by`;
 
-/** A job is ready when it waits, no live lease covers it and its start time has come. */
-export const READY_CONDITION = `job.status = 'WAITING'
-  AND (job.lease_expires IS NULL OR job.lease_expires < now())
-  AND (job.scheduled_start IS NULL OR job.scheduled_start <= now())`;
+export { READY_CONDITION } from './readyCondition.ts';
 
 export interface JobRow {
   id: number;

@@ -1,0 +1,22 @@
+import pg from 'pg';
+import { DatabaseUnavailable } from './connectionErrors.ts';
+import { describeUrl } from './databaseUrl.ts';
+
+/**
+ * Run `use` on one plain connection to `url` (no pool, no TypeORM), then close it. A failure
+ * to connect is a DatabaseUnavailable naming the server, without its password.
+ */
+export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot use the database at ${describeUrl(url)}: ${(error as Error).message}`);
+  }
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

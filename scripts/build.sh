@@ -1,0 +1,11 @@
+#!/bin/sh
+# Compile the project's TypeScript to dist/ (`npm run build`; npm ci runs it too). The cron
+# scripts run the compiled code while dist/.built is newer than every .ts file of the project,
+# and the TypeScript itself through tsx otherwise (lib/services/scripts/launch.sh), so a stale
+# build is never run. The stamp is taken before compiling: a file edited meanwhile counts as newer.
+set -e
+cd "$(dirname "$0")/.."
+mkdir -p dist
+touch dist/.building
+node_modules/.bin/tsc -p tsconfig.build.json
+mv dist/.building dist/.built
