@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DataSource, type EntitySchema } from 'typeorm';
+import { DataSource, type EntitySchema } from './typeorm.ts';
 import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './databaseUrl.ts';
 

@@ -77,8 +77,11 @@ export function createScriptLogger(options: ScriptLoggerOptions): Logger & { clo
     format: lineFormat(options.timestamps),
     transports,
   });
+  const debugging = LEVELS[options.level] >= LEVELS.debug;
   return {
-    debug: (message) => logger.debug(message),
+    // Dropped here, not in winston: a run logs a debug line per job, and winston would format
+    // (and redact) every one of them before its transports throw them away.
+    debug: debugging ? (message) => logger.debug(message) : () => undefined,
     info: (message) => logger.info(message),
     warning: (message) => logger.log('warning', message),
     error: (message) => logger.error(message),

@@ -1,4 +1,4 @@
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from '../../../services/database/typeorm.ts';
 
 /** The seed's example domain object. */
 export class Foo {

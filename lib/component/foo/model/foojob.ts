@@ -1,4 +1,5 @@
-import { EntitySchema, In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { EntitySchema, In } from '../../../services/database/typeorm.ts';
 import { BaseRunnableJob } from '../../../services/job/runnableJob.ts';
 import { Job } from '../../../services/job/model/job.ts';
 import { insertJob } from '../../../services/job/sql/insertJob.ts';

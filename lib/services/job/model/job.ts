@@ -1,4 +1,4 @@
-import { EntitySchema } from 'typeorm';
+import { EntitySchema } from '../../database/typeorm.ts';
 import { LeaseHeld } from '../interfaces/errors.ts';
 import { checkTransition, JobStatus } from '../interfaces/jobStatus.ts';
 import type { Clock } from '../../clock.ts';
