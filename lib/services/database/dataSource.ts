@@ -2,12 +2,14 @@ import pg from 'pg';
 import { DataSource, type EntitySchema } from './typeorm.ts';
 import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './databaseUrl.ts';
+import { useFastTimestamptz } from './parseTimestamptz.ts';
 
 export { DatabaseUnavailable };
 import { ENTITIES } from '../../entities.ts';
 
 // job.id is bigint; ids stay far below 2^53, so read them as numbers everywhere.
 pg.defaults.parseInt8 = true;
+useFastTimestamptz();
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]*$/;
 

@@ -3,14 +3,20 @@
 # call it). It runs the compiled JavaScript under dist/ when `npm run build` made it after the
 # last change to any .ts file of the project, and the TypeScript through tsx otherwise: the
 # same code either way, but compiled it starts in a fraction of the time, which an empty run
-# every minute from cron notices. --max-semi-space-size=4: a runner's per-job garbage is
-# small, and a small young generation keeps a long run's peak memory down.
+# every minute from cron notices.
+# Memory: a runner's live heap is small (~25 MB with 8,000 jobs in flight), but by default V8
+# lets the old generation grow to several times that before collecting it, and a long run's
+# peak RSS follows. --max-semi-space-size=4 keeps the young generation small, and
+# --heap-growing-percent=50 lets the heap grow by half of what is live after each full GC:
+# 100,000 no-op jobs peak at ~107 MB instead of ~180 MB, for no measurable CPU. A job that
+# needs much memory still gets it (the heap grows in smaller steps).
+NODE_FLAGS="--max-semi-space-size=4 --heap-growing-percent=50"
 script=$(readlink -f "$1")
 shift
 root=$(dirname "$(dirname "$script")")
 compiled="$root/dist/cronscripts/$(basename "$script" .ts).js"
 stamp="$root/dist/.built"
 if [ -f "$compiled" ] && [ -f "$stamp" ] && [ -z "$(find "$root" \( -name node_modules -o -name dist -o -name var -o -name .git \) -prune -o -name '*.ts' -newer "$stamp" -print -quit)" ]; then
-  exec node --max-semi-space-size=4 --enable-source-maps "$compiled" "$@"
+  exec node $NODE_FLAGS --enable-source-maps "$compiled" "$@"
 fi
-exec node --max-semi-space-size=4 --import "$root/node_modules/tsx/dist/esm/index.mjs" "$script" "$@"
+exec node $NODE_FLAGS --import "$root/node_modules/tsx/dist/esm/index.mjs" "$script" "$@"
