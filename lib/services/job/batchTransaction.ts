@@ -115,7 +115,7 @@ export class BatchTransaction {
     this.afterCommit = [];
     try {
       const finished = await finishJobs(queryRunner.manager, completed, this.owner, 'COMPLETED');
-      if (finished.length !== completed.length) {
+      if (finished !== completed.length) {
         await queryRunner.rollbackTransaction();
         return members;
       }
