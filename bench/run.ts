@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   jobsystem.writeBenchConfig(admin);
   await jobsystem.prepareTemplate(admin);
   await graphile.prepareTemplate(admin);
-  // The first run of each pays one-off costs (tsx's transform cache, the OS page cache).
+  // The first run of each pays one-off costs (the OS page cache, PostgreSQL's first connections).
   say('warming up: one run of each on an empty queue (not counted)');
   await emptyQueue({ ...context, repeat: 1, say: () => undefined });
 

@@ -11,7 +11,7 @@ export async function emptyQueue(context: BenchContext): Promise<CaseResult> {
     unit: 'ms',
     better: 'lower',
     jobs: 0,
-    jobsystem: newSeries(`cronscripts/run_jobs.ts ${jobsystem.DEFAULT_SECTION} (node + tsx, schema check, one claim)`),
+    jobsystem: newSeries(`cronscripts/run_jobs.ts ${jobsystem.DEFAULT_SECTION} (node, the compiled dist/ code; schema check and one probe on one connection; neither the job source nor TypeORM is loaded)`),
     graphile: newSeries('graphile-worker --once --jobs 1 (its CLI; migration check, task directory load, one fetch)'),
     notes: [],
   };
