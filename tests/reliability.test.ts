@@ -18,6 +18,7 @@ test.serial.before(async () => {
 
 test.serial.afterEach.always(async () => {
   await db().admin.query('DELETE FROM job');
+  await db().admin.query('DELETE FROM job_run');
 });
 
 async function enqueue(payload: ScriptedPayload, count = 1, maxRetries = 0): Promise<number[]> {
@@ -47,23 +48,31 @@ async function expireLease(id: number): Promise<void> {
   await db().admin.query(`UPDATE job SET lease_expires = now() - interval '1 second' WHERE id = $1`, [id]);
 }
 
-test.serial('4 runner processes drain 2,000 jobs and every job runs exactly once', async (t) => {
-  const ids = await enqueue({ action: 'count' }, 2000);
-  const config = scriptedConfig(db(), 'many', { batch_size: 25 });
-  // Separate lock folders: as if each process were on its own host.
-  const results = await Promise.all(
-    [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 120_000 })),
-  );
-  for (const result of results) t.is(result.code, 0, result.stderr);
-  const [counts] = await db().admin.query('SELECT count(*) AS runs, count(DISTINCT job) AS jobs, count(DISTINCT pid) AS processes FROM job_run');
-  t.is(counts.runs, 2000);
-  t.is(counts.jobs, 2000);
-  const [states] = await db().admin.query(`SELECT count(*) FILTER (WHERE status = 'COMPLETED' AND attempt_count = 1) AS done FROM job WHERE id = ANY($1)`, [ids]);
-  t.is(states.done, 2000);
-  const ran = results.map((result) => Number(/Ran (\d+) ScriptedJob jobs/.exec(result.stderr)?.[1] ?? 0));
-  t.is(ran.reduce((a, b) => a + b, 0), 2000);
-  t.log(`jobs per process: ${ran.join(', ')}; processes that ran jobs: ${counts.processes}`);
-});
+// The same drain with small batches, and in a fast configuration (as the bench's case c
+// tries: batch transactions with a savepoint per job, four jobs at once per process), with
+// enough jobs that every process gets some.
+for (const [label, jobCount, keys] of [
+  ['batch_size 25', 2000, { batch_size: 25 }],
+  ['batch_size 500, concurrency 4', 20_000, { batch_size: 500, concurrency: 4 }],
+] as const) {
+  test.serial(`4 runner processes drain ${jobCount.toLocaleString('en')} jobs and every job runs exactly once: ${label}`, async (t) => {
+    const ids = await enqueue({ action: 'count' }, jobCount);
+    const config = scriptedConfig(db(), `many-${keys.batch_size}`, keys);
+    // Separate lock folders: as if each process were on its own host.
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 120_000 })),
+    );
+    for (const result of results) t.is(result.code, 0, result.stderr);
+    const [counts] = await db().admin.query('SELECT count(*) AS runs, count(DISTINCT job) AS jobs, count(DISTINCT pid) AS processes FROM job_run');
+    t.is(counts.runs, jobCount);
+    t.is(counts.jobs, jobCount);
+    const [states] = await db().admin.query(`SELECT count(*) FILTER (WHERE status = 'COMPLETED' AND attempt_count = 1) AS done FROM job WHERE id = ANY($1)`, [ids]);
+    t.is(states.done, jobCount);
+    const ran = results.map((result) => Number(/Ran (\d+) ScriptedJob jobs/.exec(result.stderr)?.[1] ?? 0));
+    t.is(ran.reduce((a, b) => a + b, 0), jobCount);
+    t.log(`jobs per process: ${ran.join(', ')}; processes that ran jobs: ${counts.processes}`);
+  });
+}
 
 test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
   const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
@@ -85,6 +94,42 @@ test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; t
   const job = await reloadJob(db().admin.manager, id!);
   t.is(job.status, 'COMPLETED');
   t.is(job.attemptCount, 2);
+});
+
+test.serial('SIGKILL in the middle of a batch transaction commits none of its jobs; after their leases pass, every job runs exactly once', async (t) => {
+  // The first job of a class runs in a transaction of its own; the next ones are quick and
+  // share one, with a savepoint each. The last job hangs inside that shared transaction.
+  const counted = await enqueue({ action: 'count' }, 5);
+  const [hanging] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
+  const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000, concurrency: 4 });
+  const { child, exited } = startRunner(config);
+  // The runner's connection waits inside the open batch transaction while the job hangs.
+  await waitFor('the batch transaction to be open and idle', async () => {
+    const rows = await db().admin.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jobsystem scripted' AND state = 'idle in transaction'`,
+    );
+    return rows.length > 0;
+  });
+  child.kill('SIGKILL');
+  await exited;
+  // Only the first job, in its own transaction, committed its write.
+  const before = await db().admin.query('SELECT job FROM job_run ORDER BY job');
+  t.deepEqual(before.map((row: { job: number }) => Number(row.job)), [counted[0]]);
+  const [left] = await db().admin.query(
+    `SELECT count(*) FILTER (WHERE status = 'RUNNING' AND lease_expires > now()) AS leased FROM job WHERE id = ANY($1)`,
+    [[...counted.slice(1), hanging]],
+  );
+  t.is(left.leased, 5);
+  for (const id of [...counted, hanging!]) await expireLease(id);
+  const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(next.code, 0, next.stderr);
+  const runs = await db().admin.query('SELECT job, count(*)::integer AS runs FROM job_run GROUP BY job ORDER BY job');
+  t.deepEqual(runs.map((row: { job: number; runs: number }) => [Number(row.job), row.runs]), counted.map((id) => [id, 1]));
+  const jobs = await db().admin.query('SELECT id, status, attempt_count FROM job WHERE id = ANY($1) ORDER BY id', [[...counted, hanging]]);
+  t.deepEqual(
+    jobs.map((row: { id: number; status: string; attempt_count: number }) => [Number(row.id), row.status, row.attempt_count]),
+    [[counted[0], 'COMPLETED', 1], ...counted.slice(1).map((id) => [id, 'COMPLETED', 2]), [hanging, 'COMPLETED', 2]],
+  );
 });
 
 test.serial('a job whose runner died once more than its tries allow is FAILED with an OOPS saying the runner died', async (t) => {
