@@ -1,25 +1,31 @@
 #!/bin/sh
-# Compile the project's TypeScript to dist/ (`npm run build`; npm ci and npm test run it too).
-# The cron scripts run the compiled code while dist/.built is newer than every .ts file of the
-# project, and the TypeScript itself through tsx otherwise (lib/services/scripts/launch.sh),
-# so a stale build is never run. The stamp is taken before compiling: a file edited meanwhile
-# counts as newer. The new build is written to a folder of its own and then put in place, so
-# a script that cron starts during a build never reads a half-written file, and files of
-# deleted sources do not linger.
+# Compile the project's TypeScript (`npm run build`; npm ci and npm test run it too) into a
+# folder of its own, dist.<time>-<pid>/, then point the symlink dist at it in one rename. A
+# cron script started at any moment sees a whole build or none (then it runs through tsx), and
+# a run already going keeps loading modules from the build it started with (Node follows the
+# symlink once, when it starts). The previous build is kept for such runs; older ones are
+# removed. The build's list of .ts files is written first (dist/.built): launch.sh runs the
+# build only while the list is the same and no file has changed since.
 set -e
 cd "$(dirname "$0")/.."
+root=$(pwd)
 if [ ! -x node_modules/.bin/tsc ]; then
   # npm ci --omit=dev: no compiler. Not an error: the scripts run through tsx, only slower to start.
   echo "build: typescript is not installed; cron scripts will run through tsx" >&2
   exit 0
 fi
-next="dist.next.$$"
-rm -rf "$next"
+. lib/services/scripts/sources.sh
+next="dist.$(date +%Y%m%d%H%M%S)-$$"
+trap 'rm -rf "$next" "$next.link"' EXIT
 mkdir "$next"
-trap 'rm -rf "$next"' EXIT
-touch "$next/.built"
+ts_sources "$root" > "$next/.built"
 node_modules/.bin/tsc -p tsconfig.build.json --outDir "$next"
-rm -rf "dist.old.$$"
-if [ -d dist ]; then mv dist "dist.old.$$"; fi
-mv "$next" dist
-rm -rf "dist.old.$$"
+previous=$(readlink dist 2>/dev/null || true)
+# A dist left as a plain folder by an older build script is replaced.
+if [ -d dist ] && [ ! -L dist ]; then rm -rf dist; fi
+ln -s "$next" "$next.link"
+mv -T "$next.link" dist
+trap - EXIT
+for old in dist.*; do
+  case "$old" in "$next" | "$previous" | *.link) ;; *) [ -d "$old" ] && rm -rf "$old" ;; esac
+done

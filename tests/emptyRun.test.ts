@@ -13,8 +13,8 @@ import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'empty_run');
 
-function unloadableConfig(): string {
-  const file = join(db().dir, 'unloadable.ini');
+function unloadableConfig(dbuser = 'postgres'): string {
+  const file = join(db().dir, `unloadable-${dbuser}.ini`);
   writeFileSync(
     file,
     [
@@ -22,7 +22,7 @@ function unloadableConfig(): string {
       `extends: ${db().configFile}`,
       '[unloadable]',
       'link: job_runner',
-      'dbuser: postgres',
+      `dbuser: ${dbuser}`,
       'source_interface: tests.helpers.unloadableSource.IUnloadableJobSource',
       '',
     ].join('\n'),
@@ -59,6 +59,18 @@ test.serial("a dead runner's job (RUNNING, lease passed) is work too", async (t)
   const result = await runScript('cronscripts/run_jobs.ts', ['unloadable'], { env: { JOBS_CONFIG: unloadableConfig() } });
   t.is(result.code, 1);
   t.regex(result.stderr, /IUnloadableJobSource was loaded/);
+});
+
+test.serial('the question is asked as the section\'s role: a role that does not exist is one line and exit 3, even with nothing to do', async (t) => {
+  const result = await runScript('cronscripts/run_jobs.ts', ['unloadable'], { env: { JOBS_CONFIG: unloadableConfig('no_such_role') } });
+  t.is(result.code, 3);
+  t.regex(result.stderr, /^ERROR {3}run_jobs: cannot use the database at .* as role no_such_role: role "no_such_role" does not exist\n$/);
+});
+
+test.serial('a dbuser that is not a role name is bad input: exit 2', async (t) => {
+  const result = await runScript('cronscripts/run_jobs.ts', ['unloadable'], { env: { JOBS_CONFIG: unloadableConfig('Bad-Role') } });
+  t.is(result.code, 2);
+  t.regex(result.stderr, /dbuser 'Bad-Role' is not a valid role name/);
 });
 
 test('a declaration that disagrees with its source is refused when the source loads', async (t) => {

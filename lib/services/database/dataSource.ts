@@ -3,6 +3,7 @@ import { DataSource, type EntitySchema } from './typeorm.ts';
 import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './databaseUrl.ts';
 import { useFastTimestamptz } from './parseTimestamptz.ts';
+import { checkRoleName } from './roleName.ts';
 
 export { DatabaseUnavailable };
 import { ENTITIES } from '../../entities.ts';
@@ -10,8 +11,6 @@ import { ENTITIES } from '../../entities.ts';
 // job.id is bigint; ids stay far below 2^53, so read them as numbers everywhere.
 pg.defaults.parseInt8 = true;
 useFastTimestamptz();
-
-const ROLE_NAME = /^[a-z_][a-z0-9_]*$/;
 
 export interface OpenOptions {
   /** Run every statement as this role (SET ROLE at connection start); it must exist. */
@@ -21,9 +20,6 @@ export interface OpenOptions {
   entities?: EntitySchema<any>[];
 }
 
-export function checkRoleName(role: string): void {
-  if (!ROLE_NAME.test(role)) throw new Error(`dbuser '${role}' is not a valid role name (lower-case letters, digits, _)`);
-}
 
 /**
  * Open a TypeORM DataSource on `url`. With `role`, every connection of its pool starts as

@@ -20,3 +20,16 @@ export async function withDatabaseClient<T>(url: string, use: (client: pg.Client
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * Act as `role` from now on (`SET ROLE`), as a section's jobs do: its grants, and no more. A
+ * role that does not exist, or that the login user may not take, cannot be used: that is a
+ * DatabaseUnavailable naming the role.
+ */
+export async function setRole(client: pg.ClientBase, role: string, url: string): Promise<void> {
+  try {
+    await client.query(`SET ROLE ${client.escapeIdentifier(role)}`);
+  } catch (error) {
+    throw new DatabaseUnavailable(`cannot use the database at ${describeUrl(url)} as role ${role}: ${(error as Error).message}`);
+  }
+}

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { applySchemaOn } from '../database/applySchema.ts';
-import { withDatabaseClient } from '../database/databaseClient.ts';
+import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
+import { checkRoleName } from '../database/roleName.ts';
 import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import type { JobRunner } from './runner.ts';
@@ -64,14 +65,16 @@ export class JobCronScript extends CronScript {
       return;
     }
     const dbuser = section.string('dbuser');
+    checkRoleName(dbuser);
     const sourceInterface = await this.findSourceInterface();
     const url = await resolveDatabaseUrl(this.config);
     // One plain connection checks the schema and, when the source interface declares its job
-    // types, whether there is anything to do: an empty run stops here, before the source,
-    // TypeORM and the runner are loaded (most of a start-up's cost).
+    // types, asks as the section's role whether there is anything to do: an empty run stops
+    // here, before the source, TypeORM and the runner are loaded (most of a start-up's cost).
     const declared = sourceInterface.declared;
     const workToDo = await withDatabaseClient(url, async (client) => {
       await applySchemaOn(client);
+      await setRole(client, dbuser, url);
       return declared ? anyJobToRun(client, declared.jobTypes) : true;
     });
     if (declared && !workToDo) {

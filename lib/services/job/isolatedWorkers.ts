@@ -3,9 +3,9 @@
 // goes on with the next job. A worker that ran a job successfully is reused; after any other
 // outcome it is replaced, so no broken state leaks into the next job.
 import { fork, type ChildProcess } from 'node:child_process';
-import { CODE_EXTENSION, COMPILED } from '../paths.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CODE_EXTENSION, COMPILED } from '../paths.ts';
 import { JobMemoryExceeded, JobTimeout, WorkerDied } from './interfaces/errors.ts';
 import type { IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
@@ -29,7 +29,8 @@ type RunResult =
 // ESM hooks only (every module here is ESM, and skipping tsx's CommonJS hooks makes loading
 // the dependencies, TypeORM above all, markedly faster).
 const WORKER_SCRIPT = fileURLToPath(new URL(`./isolatedWorker${CODE_EXTENSION}`, import.meta.url));
-const LOADER_ARGS = COMPILED ? [] : ['--import', import.meta.resolve('tsx/esm')];
+// Compiled, source maps make a job's traceback (in its OOPS) point at the .ts files.
+const LOADER_ARGS = COMPILED ? ['--enable-source-maps'] : ['--import', import.meta.resolve('tsx/esm')];
 
 /** Resident set size of a process in MB, from /proc (0 when it cannot be read). */
 function residentMb(pid: number): number {
