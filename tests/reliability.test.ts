@@ -1,5 +1,6 @@
 // Many runners, crashes and stops: no job is lost, stuck, or run twice at once.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { listOops, readOops } from '../lib/services/oops/store.ts';
@@ -100,26 +101,28 @@ test.serial('SIGKILL in the middle of a batch transaction commits none of its jo
   // The first job of a class runs in a transaction of its own; the next ones are quick and
   // share one, with a savepoint each. The last job hangs inside that shared transaction.
   const counted = await enqueue({ action: 'count' }, 5);
-  const [hanging] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
+  const markFile = join(db().dir, 'hanging');
+  const [hanging] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1], markFile });
   const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000, concurrency: 4 });
   const { child, exited } = startRunner(config);
+  await waitFor('the last job to hang', async () => existsSync(markFile));
   // The runner's connection waits inside the open batch transaction while the job hangs.
-  await waitFor('the batch transaction to be open and idle', async () => {
-    const rows = await db().admin.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jobsystem scripted' AND state = 'idle in transaction'`,
-    );
-    return rows.length > 0;
-  });
+  const [open] = await db().admin.query(
+    `SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jobsystem scripted' AND state = 'idle in transaction'`,
+  );
+  t.is(open.n, 1);
   child.kill('SIGKILL');
   await exited;
-  // Only the first job, in its own transaction, committed its write.
-  const before = await db().admin.query('SELECT job FROM job_run ORDER BY job');
-  t.deepEqual(before.map((row: { job: number }) => Number(row.job)), [counted[0]]);
+  // What committed is the first job (run alone, in its own transaction), and whatever the
+  // batch committed before its 200 ms were up (nothing, unless the machine crawls): not all.
+  const before = (await db().admin.query('SELECT job FROM job_run ORDER BY job')).map((row: { job: number }) => Number(row.job));
+  t.deepEqual(before, counted.slice(0, before.length));
+  t.true(before.length >= 1 && before.length < counted.length, `committed before the kill: ${before.length}`);
   const [left] = await db().admin.query(
     `SELECT count(*) FILTER (WHERE status = 'RUNNING' AND lease_expires > now()) AS leased FROM job WHERE id = ANY($1)`,
-    [[...counted.slice(1), hanging]],
+    [[...counted.slice(before.length), hanging]],
   );
-  t.is(left.leased, 5);
+  t.is(left.leased, counted.length - before.length + 1);
   for (const id of [...counted, hanging!]) await expireLease(id);
   const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
   t.is(next.code, 0, next.stderr);
@@ -128,7 +131,7 @@ test.serial('SIGKILL in the middle of a batch transaction commits none of its jo
   const jobs = await db().admin.query('SELECT id, status, attempt_count FROM job WHERE id = ANY($1) ORDER BY id', [[...counted, hanging]]);
   t.deepEqual(
     jobs.map((row: { id: number; status: string; attempt_count: number }) => [Number(row.id), row.status, row.attempt_count]),
-    [[counted[0], 'COMPLETED', 1], ...counted.slice(1).map((id) => [id, 'COMPLETED', 2]), [hanging, 'COMPLETED', 2]],
+    [...counted.map((id, i) => [id, 'COMPLETED', i < before.length ? 1 : 2]), [hanging, 'COMPLETED', 2]],
   );
 });
 

@@ -1,5 +1,6 @@
 // A job type whose behaviour is written in its payload, so the instance the runner builds
 // behaves as the test asked (the seed warns against patching one's own instance).
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
@@ -26,6 +27,8 @@ export interface ScriptedPayload extends Record<string, unknown> {
   retryDelayMs?: number;
   /** hang-on-attempt: the attempts (1-based) on which the job hangs until killed. */
   hangAttempts?: number[];
+  /** hang-on-attempt: a file written (outside any transaction) when the job starts to hang. */
+  markFile?: string;
   /** allocate: how many MB to allocate and touch. */
   mb?: number;
   /** Treat JobTimeout as a retry error. */
@@ -48,7 +51,7 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangAttempts, mb } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangAttempts, markFile, mb } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
     switch (action) {
       case 'succeed':
@@ -80,7 +83,10 @@ export class ScriptedJob extends SimpleJob {
         await manager.query('INSERT INTO job_run (job, pid) VALUES ($1, $2)', [this.job.id, process.pid]);
         return;
       case 'hang-on-attempt':
-        if (hangAttempts?.includes(this.job.attemptCount)) await sleep(600_000);
+        if (hangAttempts?.includes(this.job.attemptCount)) {
+          if (markFile) writeFileSync(markFile, String(process.pid));
+          await sleep(600_000);
+        }
         return;
       case 'sleep-and-record': {
         const start = Date.now();
