@@ -13,13 +13,16 @@
 NODE_FLAGS="--max-semi-space-size=4 --heap-growing-percent=50"
 script=$(readlink -f "$1")
 shift
-root=$(dirname "$(dirname "$script")")
-. "$root/lib/services/scripts/sources.sh"
-compiled="$root/dist/cronscripts/$(basename "$script" .ts).js"
+# Parameter expansion rather than dirname/basename: every process started here is start-up time.
+dir=${script%/*}
+root=${dir%/*}
+name=${script##*/}
+compiled="$root/dist/cronscripts/${name%.ts}.js"
 stamp="$root/dist/.built"
+. "$root/lib/services/scripts/sources.sh"
 # Fresh: the build's list of .ts files is today's (nothing added or deleted), and none of them
 # changed since (ctime: copying tools that keep old mtimes cannot hide a change).
-if [ -f "$compiled" ] && [ -f "$stamp" ] && [ "$(ts_sources "$root")" = "$(cat "$stamp")" ] && [ -z "$(ts_sources_changed_since "$root" "$stamp")" ]; then
+if [ -f "$compiled" ] && [ -f "$stamp" ] && ts_sources "$root" | cmp -s - "$stamp" && [ -z "$(ts_sources_changed_since "$root" "$stamp")" ]; then
   exec node $NODE_FLAGS --enable-source-maps "$compiled" "$@"
 fi
 exec node $NODE_FLAGS --import "$root/node_modules/tsx/dist/esm/index.mjs" "$script" "$@"
