@@ -48,6 +48,11 @@ function runningPort(dataDir: string): number | undefined {
   }
 }
 
+/** Whether a server runs on this folder now (its postmaster.pid names a live process). */
+export function embeddedServerRunning(dataDir: string): boolean {
+  return runningPort(dataDir) !== undefined;
+}
+
 interface Binaries { pg_ctl: string; initdb: string; postgres: string }
 
 async function binaries(): Promise<Binaries> {
@@ -158,7 +163,12 @@ async function startServer(dataDirOption: string, port: number): Promise<void> {
     });
   } catch (error) {
     const tail = await readFile(logFile, 'utf8').then((text) => text.trim().split('\n').slice(-3).join(' | '), () => '');
-    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start${tail ? `: ${tail}` : ''}`, { cause: error });
+    // The port is derived from the folder's path: a server still running for a checkout that
+    // was deleted at the same path holds it (it notices its folder is gone within a minute).
+    const hint = tail.includes('could not create listen socket')
+      ? ` (port ${port} on 127.0.0.1 is taken by another process, perhaps the embedded server of a deleted checkout at this same path, which stops within a minute; or set [database] embedded_port)`
+      : '';
+    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start${hint}${tail ? `: ${tail}` : ''}`, { cause: error });
   }
 }
 
