@@ -16,7 +16,13 @@ const tick = () => execFileSync('sleep', [String(TICK_MS / 1000)]);
 
 /** A project with one script, cronscripts/hello.ts (plain JavaScript inside), tsx, and a
  * build of it (its "compiled" output says so) made after the sources. */
-function project(): { root: string; run(): string; build(): void } {
+interface Project {
+  root: string;
+  run(): string;
+  build(): void;
+}
+
+function project(): Project {
   const root = mkdtempSync(join(tmpdir(), 'launcher-'));
   mkdirSync(join(root, 'lib/services/scripts'), { recursive: true });
   for (const file of ['launch.sh', 'sources.sh']) copyFileSync(fromRoot(`lib/services/scripts/${file}`), join(root, 'lib/services/scripts', file));
@@ -40,30 +46,33 @@ function project(): { root: string; run(): string; build(): void } {
   return { root, run, build };
 }
 
-test('a build made from the sources as they are runs, with the arguments as given', (t) => {
-  const { root, run } = project();
+/** Run `body` on a new project, removed afterwards. */
+function inProject(body: (made: Project) => void): void {
+  const made = project();
   try {
-    t.is(run(), 'compiled a b c');
+    body(made);
   } finally {
-    rmSync(root, { recursive: true, force: true });
+    rmSync(made.root, { recursive: true, force: true });
   }
+}
+
+test('a build made from the sources as they are runs, with the arguments as given', (t) => {
+  inProject(({ run }) => {
+    t.is(run(), 'compiled a b c');
+  });
 });
 
 test('a source changed after the build runs through tsx until the next build', (t) => {
-  const { root, run, build } = project();
-  try {
+  inProject(({ root, run, build }) => {
     writeFileSync(join(root, 'lib/other.ts'), 'export const changed = true;\n');
     t.is(run(), 'source a b c');
     build();
     t.is(run(), 'compiled a b c');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a source added or deleted after the build makes it stale; the list is what counts', (t) => {
-  const { root, run } = project();
-  try {
+  inProject(({ root, run }) => {
     // A file that keeps an old time (as cp -p or rsync -a would leave it) is still a new file.
     writeFileSync(join(root, 'lib/added.ts'), 'export {};\n');
     utimesSync(join(root, 'lib/added.ts'), new Date(0), new Date(0));
@@ -71,17 +80,12 @@ test('a source added or deleted after the build makes it stale; the list is what
     rmSync(join(root, 'lib/added.ts'));
     rmSync(join(root, 'lib/other.ts'));
     t.is(run(), 'source a b c');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('without a build, the source runs', (t) => {
-  const { root, run } = project();
-  try {
+  inProject(({ root, run }) => {
     rmSync(join(root, 'dist'), { recursive: true });
     t.is(run(), 'source a b c');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
