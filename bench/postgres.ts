@@ -1,7 +1,7 @@
 // The bench's databases on the embedded PostgreSQL: one template per project, built once per
 // bench run, and a fresh copy of it for every measured run, so no run sees another's dead rows.
 import { execFileSync } from 'node:child_process';
-import pg from 'pg';
+import { withDatabaseClient } from '../lib/services/database/databaseClient.ts';
 import { ensureEmbeddedPostgres } from '../lib/services/database/embeddedPostgres.ts';
 
 /** The superuser URL of the `postgres` database, the cluster started if needed. */
@@ -17,16 +17,7 @@ export function databaseUrl(admin: string, database: string): string {
 }
 
 /** Run `work` with one connection to `url`, closed afterwards. */
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+export const withClient = withDatabaseClient;
 
 export async function dropDatabase(admin: string, name: string): Promise<void> {
   await withClient(admin, async (client) => {

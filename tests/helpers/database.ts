@@ -3,10 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { applySchema, schemaHash } from '../../lib/services/database/applySchema.ts';
 import { openDataSource } from '../../lib/services/database/dataSource.ts';
+import { withDatabaseClient } from '../../lib/services/database/databaseClient.ts';
 import { ensureEmbeddedPostgres } from '../../lib/services/database/embeddedPostgres.ts';
 import { embeddedOptions, withDatabase } from '../../lib/services/database/databaseUrl.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/services/config/loadConfig.ts';
@@ -37,23 +37,12 @@ export async function serverUrl(): Promise<string> {
   return ensureEmbeddedPostgres(embeddedOptions(loadConfig(STARTING_CONFIG)));
 }
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 const TEMPLATE_LOCK = 4_242_002;
 
 /** The template database for this version of schema.sql, made once per server. */
 async function templateName(server: string): Promise<string> {
   const name = `jobsystem_template_${schemaHash().slice(0, 12)}`;
-  await withClient(server, async (client) => {
+  await withDatabaseClient(server, async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
     try {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -76,7 +65,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const server = await serverUrl();
   const template = await templateName(server);
   const name = `test_${label.replace(/\W/g, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
-  await withClient(server, async (client) => {
+  await withDatabaseClient(server, async (client) => {
     // CREATE DATABASE ... TEMPLATE fails while anyone else copies the template: retry.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -122,7 +111,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     admin,
     async drop() {
       await admin.destroy().catch(() => undefined);
-      await withClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await withDatabaseClient(server, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DatabaseUnavailable } from './connectionErrors.ts';
-import { describeUrl } from './databaseUrl.ts';
+import { describeUrl } from './describeUrl.ts';
 
 /**
  * Run `use` on one plain connection to `url` (no pool, no TypeORM), then close it. A failure

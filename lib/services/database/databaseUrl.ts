@@ -1,17 +1,8 @@
-import pg from 'pg';
 import type { Config } from '../config/loadConfig.ts';
+import { withDatabaseClient } from './databaseClient.ts';
 import { ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
 
-/** The URL with its password masked, for messages. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparsable database URL)';
-  }
-}
+export { describeUrl } from './describeUrl.ts';
 
 /** The same server, another database. */
 export function withDatabase(url: string, database: string): string {
@@ -31,19 +22,14 @@ export function embeddedOptions(config: Config): EmbeddedOptions & { database: s
 
 /** Create `name` in the embedded cluster unless it exists (two processes may race: fine). */
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
+  await withDatabaseClient(adminUrl, async (client) => {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (exists.rowCount === 0) {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
         if (error.code !== '42P04') throw error; // duplicate_database: another process won
       });
     }
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 /**
