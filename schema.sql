@@ -44,6 +44,10 @@ COMMENT ON COLUMN job.date_finished IS 'When the job reached COMPLETED or FAILED
 COMMENT ON COLUMN job.requester IS 'Who asked for the job (a user name or a system name), for operators and notifications.';
 COMMENT ON COLUMN job.json_data IS 'Arguments common to all job types, as JSON.';
 COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt.';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS last_error text;
+COMMENT ON COLUMN job.last_error IS 'Why the latest failed attempt failed, in one line: ''ErrorName: message'' (at most 500 characters, secrets masked). Written with the FAILED or requeued status; kept when a later attempt completes, as history.';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS last_oops text;
+COMMENT ON COLUMN job.last_oops IS 'The OOPS id filed for the failure in last_error (its report is <error_dir>/YYYY-MM-DD/<id>); NULL when that failure filed none (a retry or user error).';
 
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with

@@ -121,7 +121,7 @@ for (const mode of MODES) {
     t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'untouched');
     t.is(runner.oopsIds.length, 1);
     const oopsId = runner.oopsIds[0]!;
-    t.true(logger.lines.includes(`INFO Job resulted in OOPS: ${oopsId}`));
+    t.true(logger.lines.includes(`WARNING Job resulted in OOPS: ${oopsId} (ScriptedJob (ID ${id}): Error: crashed after writing)`));
     t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === id), [{ jobId: id, oopsId }]);
     const path = (await listOops(db().errorDir)).find((p) => p.endsWith(oopsId));
     t.truthy(path);
@@ -181,4 +181,117 @@ for (const mode of MODES) {
     t.true(logger.lines.includes('INFO Ran 1 ScriptedJob jobs.'));
     t.true(logger.lines.includes('INFO 2 ScriptedJob jobs did not complete.'));
   });
+
+  test.serial(`${mode.name}: a job that fails with an OOPS has the OOPS id and its error in its row, and the report is on disk`, async (t) => {
+    const id = await enqueue({ action: 'crash' });
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'FAILED');
+    t.is(job.lastError, 'TypeError: cannot read properties of undefined');
+    t.deepEqual(runner.oopsIds, [job.lastOops]);
+    const path = (await listOops(db().errorDir)).find((p) => p.endsWith(`/${job.lastOops}`));
+    t.truthy(path, 'the report named by last_oops exists');
+    t.is((await readOops(path!)).value, 'cannot read properties of undefined');
+  });
+
+  test.serial(`${mode.name}: a requeued job has its error in its row and no OOPS id`, async (t) => {
+    const id = await enqueue({ action: 'retry' }, 2);
+    await db().admin.query(`UPDATE job SET last_oops = 'OOPS-earlier' WHERE id = $1`, [id]);
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'WAITING');
+    t.is(job.lastError, 'TemporaryProblem: the service is busy');
+    t.is(job.lastOops, null);
+  });
+
+  test.serial(`${mode.name}: a job failed by a user error has its error in its row and no OOPS id`, async (t) => {
+    const id = await enqueue({ action: 'user-error' });
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'FAILED');
+    t.is(job.lastError, 'BadRequest: the foo is not frozzlable');
+    t.is(job.lastOops, null);
+  });
+
+  test.serial(`${mode.name}: a job that completes after a failed attempt keeps that attempt's error and OOPS id`, async (t) => {
+    const id = await enqueue({ action: 'succeed' });
+    await db().admin.query(`UPDATE job SET last_error = 'TypeError: earlier', last_oops = 'OOPS-earlier' WHERE id = $1`, [id]);
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    const job = await reloadJob(db().admin.manager, id);
+    t.is(job.status, 'COMPLETED');
+    t.is(job.lastError, 'TypeError: earlier');
+    t.is(job.lastOops, 'OOPS-earlier');
+  });
+
+  test.serial(`${mode.name}: a notifyOops that throws files its own OOPS, and the job and the other jobs of the run keep their outcomes`, async (t) => {
+    const foo = await makeFoo(db().admin.manager);
+    const before = await enqueue({ action: 'succeed', fooId: foo.id });
+    const failing = await enqueue({ action: 'crash', notifyThrows: true });
+    const after = await enqueue({ action: 'succeed' });
+    const { runner, logger } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    t.is((await reloadJob(db().admin.manager, before)).status, 'COMPLETED');
+    t.is((await db().admin.manager.findOneByOrFail(FooEntity, { id: foo.id })).someAttribute, 'done');
+    t.is((await reloadJob(db().admin.manager, after)).status, 'COMPLETED');
+    const job = await reloadJob(db().admin.manager, failing);
+    t.is(job.status, 'FAILED');
+    t.is(runner.oopsIds.length, 2);
+    const [jobOops, notificationOops] = runner.oopsIds;
+    t.is(job.lastOops, jobOops);
+    const path = (await listOops(db().errorDir)).find((p) => p.endsWith(`/${notificationOops}`));
+    const report = await readOops(path!);
+    t.is(report.value, 'the mail server refused the OOPS notice');
+    t.deepEqual(report.req_vars.filter(([key]) => ['job_id', 'notification', 'job_oops'].includes(key)), [
+      ['job_id', String(failing)],
+      ['notification', 'notifyOops'],
+      ['job_oops', jobOops!],
+    ]);
+    t.true(logger.lines.includes(`WARNING notifyOops() of ScriptedJob (ID ${failing}) failed: Error: the mail server refused the OOPS notice. Notification resulted in OOPS: ${notificationOops}`));
+  });
+
+  test.serial(`${mode.name}: a notifyUserError that throws files an OOPS, and the job and the other jobs of the run keep their outcomes`, async (t) => {
+    const first = await enqueue({ action: 'succeed' });
+    const failing = await enqueue({ action: 'user-error', notifyThrows: true });
+    const last = await enqueue({ action: 'succeed' });
+    const { runner } = makeRunner();
+    await runner.runAllFromSource(ScriptedJob);
+    t.is((await reloadJob(db().admin.manager, first)).status, 'COMPLETED');
+    t.is((await reloadJob(db().admin.manager, last)).status, 'COMPLETED');
+    const job = await reloadJob(db().admin.manager, failing);
+    t.is(job.status, 'FAILED');
+    t.is(job.lastOops, null);
+    t.is(runner.oopsIds.length, 1);
+    const path = (await listOops(db().errorDir)).find((p) => p.endsWith(`/${runner.oopsIds[0]}`));
+    t.deepEqual((await readOops(path!)).req_vars.find(([key]) => key === 'notification'), ['notification', 'notifyUserError']);
+  });
 }
+
+test.serial('a failure rolled back with its batch transaction leaves no OOPS report, no notification and no OOPS id', async (t) => {
+  // Both jobs share one batch transaction; the second is taken over by another runner, so
+  // the whole batch, the first job's FAILED included, is rolled back and handed back.
+  const foo = await makeFoo(db().admin.manager);
+  const failing = await enqueue({ action: 'crash' });
+  await enqueue({ action: 'stolen', fooId: foo.id });
+  const reportsBefore = await listOops(db().errorDir);
+  const logger = new ListLogger();
+  const runner = new JobRunner({
+    dataSource: db().admin,
+    logger,
+    fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-runner' }),
+    quickJobMs: Infinity,
+  });
+  await runner.runAllFromSource(ScriptedJob);
+  const job = await reloadJob(db().admin.manager, failing);
+  t.is(job.status, 'WAITING');
+  t.is(job.lastError, null);
+  t.is(job.lastOops, null);
+  t.true(runner.results.some((result) => result.job.job.id === failing && result.outcome === 'lost'));
+  t.deepEqual(runner.oopsIds, []);
+  t.deepEqual(await listOops(db().errorDir), reportsBefore);
+  t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === failing), []);
+  t.false(logger.lines.some((line) => line.includes('Job resulted in OOPS')));
+});

@@ -33,6 +33,10 @@ export interface ScriptedPayload extends Record<string, unknown> {
   mb?: number;
   /** Treat JobTimeout as a retry error. */
   retryTimeouts?: boolean;
+  /** notifyOops and notifyUserError throw (after recording that they were called). */
+  notifyThrows?: boolean;
+  /** crash: the message of the error thrown. */
+  message?: string;
 }
 
 export class ScriptedJob extends SimpleJob {
@@ -64,7 +68,7 @@ export class ScriptedJob extends SimpleJob {
       case 'suspend':
         throw new SuspendJob('waiting for the foo to thaw');
       case 'crash':
-        throw new TypeError('cannot read properties of undefined');
+        throw new TypeError((this.payload as ScriptedPayload).message ?? 'cannot read properties of undefined');
       case 'write-then-crash':
         await manager.query(`UPDATE foo SET some_attribute = 'half-done' WHERE id = $1`, [fooId]);
         throw new Error('crashed after writing');
@@ -119,11 +123,13 @@ export class ScriptedJob extends SimpleJob {
 
   override async notifyOops(oops: OopsReport, logger: Logger): Promise<void> {
     ScriptedJob.notifiedOops.push({ jobId: this.job.id, oopsId: oops.id });
+    if ((this.payload as ScriptedPayload).notifyThrows) throw new Error('the mail server refused the OOPS notice');
     await super.notifyOops(oops, logger);
   }
 
   override async notifyUserError(error: Error, logger: Logger): Promise<void> {
     ScriptedJob.notifiedUserErrors.push({ jobId: this.job.id, message: error.message });
+    if ((this.payload as ScriptedPayload).notifyThrows) throw new Error('the mail server refused the user notice');
     await super.notifyUserError(error, logger);
   }
 }

@@ -18,7 +18,7 @@ export class BatchTransaction {
   private inSavepoint = false;
   private completed: number[] = [];
   private members: number[] = [];
-  private afterCommit: Array<() => void> = [];
+  private afterCommit: Array<() => void | Promise<void>> = [];
   private openedAt = 0;
 
   constructor(
@@ -92,15 +92,17 @@ export class BatchTransaction {
     this.afterCommit.push(onCommitted);
   }
 
-  /** Something to do once the transaction has committed (recording an outcome). */
-  onCommit(callback: () => void): void {
+  /** Something to do once the transaction has committed (recording an outcome, writing its
+   * OOPS report, notifying): nothing of it happens when the transaction rolls back. */
+  onCommit(callback: () => void | Promise<void>): void {
     this.afterCommit.push(callback);
   }
 
   /**
    * Mark the completed jobs and commit. When a completed job is no longer this runner's
    * (its lease passed and another runner took it), nothing of the transaction is committed
-   * and the ids of every job that ran in it come back, for the caller to hand back.
+   * and the ids of every job that ran in it come back, for the caller to hand back; the
+   * onCommit callbacks are then dropped. After a commit they run in order, each awaited.
    */
   async commit(): Promise<number[]> {
     const queryRunner = this.queryRunner;
@@ -126,7 +128,7 @@ export class BatchTransaction {
     } finally {
       await queryRunner.release();
     }
-    for (const callback of callbacks) callback();
+    for (const callback of callbacks) await callback();
     return [];
   }
 

@@ -4,6 +4,7 @@ import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
 import { checkRoleName } from '../database/roleName.ts';
 import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
+import { toError } from './interfaces/errors.ts';
 import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
@@ -130,23 +131,31 @@ export class JobCronScript extends CronScript {
   /**
    * SIGTERM or SIGINT: claim nothing more, let running jobs finish within the grace period,
    * hand back claimed jobs that have not started, and exit 128+signal. A second signal, or
-   * the end of the grace period, exits at once: the leases of running jobs cover them.
+   * the end of the grace period, exits at once: the leases of running jobs cover them, and
+   * the claimed jobs that have not started are handed back first (waiting at most
+   * RELEASE_WAIT_MS for the database), so they neither wait for a lease nor lose an attempt.
    */
   private handleStopSignals(runner: JobRunner, gracePeriodMs: number): { remove(): void } {
     let timer: NodeJS.Timeout | undefined;
+    let exiting = false;
+    const exitNow = async (status: number, why: string) => {
+      if (exiting) process.exit(status);
+      exiting = true;
+      const released = await releaseWithin(runner, RELEASE_WAIT_MS);
+      const handedBack = typeof released === 'number'
+        ? `handed back ${released} claimed job(s) that had not started`
+        : `could not hand back the claimed jobs that had not started (${released.message}); they run again once their leases pass`;
+      const log = typeof released === 'number' ? this.logger.info : this.logger.warning;
+      log.call(this.logger, `${why}: exiting now; ${handedBack}; running jobs are covered by their leases.`);
+      process.exit(status);
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       const status = 128 + (signal === 'SIGINT' ? 2 : 15);
-      if (this.interruptedBy) {
-        this.logger.info(`Received ${signal} again: exiting now; running jobs are covered by their leases.`);
-        process.exit(status);
-      }
+      if (this.interruptedBy) return void exitNow(status, `Received ${signal} again`);
       this.interruptedBy = signal;
       runner.stop();
       this.logger.info(`Received ${signal}: claiming no more jobs; running jobs have ${gracePeriodMs / 1000}s to finish.`);
-      timer = setTimeout(() => {
-        this.logger.info('Grace period over: exiting; running jobs are covered by their leases.');
-        process.exit(status);
-      }, gracePeriodMs);
+      timer = setTimeout(() => void exitNow(status, 'Grace period over'), gracePeriodMs);
       timer.unref();
     };
     process.on('SIGTERM', onSignal);
@@ -158,5 +167,21 @@ export class JobCronScript extends CronScript {
         process.off('SIGINT', onSignal);
       },
     };
+  }
+}
+
+/** How long a stopping process waits for the database to take back its unstarted jobs. */
+const RELEASE_WAIT_MS = 3000;
+
+/** runner.releaseUnstarted(), or the reason it did not finish within `ms`. */
+async function releaseWithin(runner: JobRunner, ms: number): Promise<number | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(`no answer within ${ms / 1000}s`)), ms);
+  });
+  try {
+    return await Promise.race([runner.releaseUnstarted().catch(toError), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

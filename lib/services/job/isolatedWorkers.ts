@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CODE_EXTENSION, COMPILED } from '../paths.ts';
-import { JobMemoryExceeded, JobTimeout, WorkerDied } from './interfaces/errors.ts';
+import { JobMemoryExceeded, JobTimeout, toError, WorkerDied } from './interfaces/errors.ts';
 import type { IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
 import type { ParentMessage, WorkerMessage, WorkerOptions } from './isolatedProtocol.ts';
@@ -149,7 +149,7 @@ export class IsolatedExecutor implements JobExecutor {
     try {
       worker = await this.take(runner);
     } catch (error) {
-      return runner.handleFailure(job, error as Error);
+      return runner.handleFailure(job, toError(error));
     }
     runner.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')} (worker process ${worker.child.pid})`);
     const result = await worker.run(job.job.id, job.timeoutMs ?? this.options.timeoutMs, this.options.memoryLimitMb);

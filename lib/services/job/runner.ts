@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../scripts/logger.ts';
+import type { OopsFiler } from '../oops/filer.ts';
 import type { OopsReport } from '../oops/report.ts';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { BatchTransaction } from './batchTransaction.ts';
+import { errorSummary } from './errorSummary.ts';
 import { SuspendJob, toError } from './interfaces/errors.ts';
 import type { IJobSource, IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
@@ -17,8 +19,7 @@ import { requeueJob } from './sql/requeueJob.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
-/** Files an OOPS report for an error and returns it (the cron script writes it to disk). */
-export type OopsFiler = (error: Error, vars: Array<[string, string]>) => Promise<OopsReport>;
+export type { OopsFiler } from '../oops/filer.ts';
 
 export type Outcome = 'completed' | 'requeued' | 'user_error' | 'suspended' | 'oops' | 'lease_held' | 'lost' | 'released';
 
@@ -57,8 +58,16 @@ export interface JobResult {
   oops?: OopsReport;
 }
 
-/** Where a job's outcome statements go: its own statement, or the batch's transaction. */
-type OutcomeTarget = { manager: EntityManager; record: (callback: () => void) => void };
+/**
+ * Where a job's outcome statement goes (its own autocommit statement, or the batch's
+ * transaction), and how to do what follows once that outcome has committed: log it, record
+ * it, write its OOPS report, notify. Nothing of that happens for an outcome rolled back.
+ */
+type OutcomeTarget = { manager: EntityManager; afterCommit: (callback: () => void | Promise<void>) => void | Promise<void> };
+
+const AUTOCOMMIT = async (callback: () => void | Promise<void>): Promise<void> => {
+  await callback();
+};
 
 /**
  * Runs jobs, each job's writes committing together with its new status. Keeps Launchpad's
@@ -84,6 +93,8 @@ export class JobRunner {
   private claimedUpTo = 0;
   /** Per job class: how many completed and how many did not. */
   private readonly counts = new Map<string, { completed: number; incomplete: number }>();
+  /** Jobs claimed (RUNNING, ours) that have not started: handed back when the run stops. */
+  private readonly unstarted = new Set<number>();
 
   constructor(private readonly options: JobRunnerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}`;
@@ -101,6 +112,18 @@ export class JobRunner {
   /** Claim nothing more; jobs already claimed but not started are handed back. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /**
+   * Hand back, now, the claimed jobs that have not started (as WAITING, their attempt not
+   * counted), for a process about to exit while jobs still run (the grace period is over):
+   * otherwise they would wait for their lease to pass and lose an attempt. Returns how many.
+   */
+  async releaseUnstarted(): Promise<number> {
+    this.stopping = true;
+    const ids = [...this.unstarted];
+    this.unstarted.clear();
+    return releaseJobs(this.options.dataSource.manager, ids, this.owner);
   }
 
   get isStopping(): boolean {
@@ -163,7 +186,7 @@ export class JobRunner {
       const error = new Error(`The runner ${who} died while running job ${job.id}; its lease expired and it has no tries left.`);
       error.name = 'RunnerDied';
       const oops = await this.options.fileOops(error, [['job_id', String(job.id)], ['job_type', job.jobType], ['job_attempt', String(job.attemptCount)]]);
-      this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who} and has no tries left: FAILED. Job resulted in OOPS: ${oops.id}`);
+      this.logger.warning(`Job ${job.id} (${job.jobType}) was left running by ${who} and has no tries left: FAILED. Job resulted in OOPS: ${oops.id}`);
       this.oopsIds.push(oops.id);
     }
   }
@@ -202,6 +225,7 @@ export class JobRunner {
   private async runBatch(jobs: IRunnableJob[]): Promise<void> {
     const batch = new BatchTransaction(this.options.dataSource, this.owner);
     const byId = new Map(jobs.map((job) => [job.job.id, job]));
+    for (const job of jobs) this.unstarted.add(job.job.id);
     const commit = async () => {
       const rolledBack = await batch.commit();
       if (rolledBack.length === 0) return;
@@ -215,6 +239,7 @@ export class JobRunner {
     try {
       for (; next < jobs.length && !this.stopping; next++) {
         const job = jobs[next]!;
+        this.unstarted.delete(job.job.id);
         if (!this.options.executor && this.isQuick(job)) {
           await this.runInBatch(batch, job);
           // Do not let finished jobs wait long for their commit.
@@ -230,6 +255,7 @@ export class JobRunner {
       throw error;
     }
     const unstarted = jobs.slice(next);
+    for (const job of unstarted) this.unstarted.delete(job.job.id);
     if (unstarted.length > 0) {
       const released = await releaseJobs(this.options.dataSource.manager, unstarted.map((job) => job.job.id), this.owner);
       this.logger.info(`Stopping: handed back ${released} claimed job(s) that had not started.`);
@@ -261,7 +287,7 @@ export class JobRunner {
     } catch (thrown) {
       const error = toError(thrown);
       if (isConnectionError(error)) throw error;
-      await batch.run((manager) => this.handleFailure(job, error, { manager, record: (callback) => batch.onCommit(callback) }));
+      await batch.run((manager) => this.handleFailure(job, error, { manager, afterCommit: (callback) => batch.onCommit(callback) }));
       return;
     }
     batch.completedJob(job.job.id, () => {
@@ -300,7 +326,7 @@ export class JobRunner {
       await queryRunner.release();
     }
     if (isConnectionError(failure)) throw failure;
-    await this.handleFailure(job, failure, { manager: this.options.dataSource.manager, record: (callback) => callback() });
+    await this.handleFailure(job, failure, { manager: this.options.dataSource.manager, afterCommit: AUTOCOMMIT });
   }
 
   private lost(job: IRunnableJob): void {
@@ -309,45 +335,91 @@ export class JobRunner {
   }
 
   /**
-   * Decide what a failed run means (DESIGN.md's outcomes) and write it. Used for errors
-   * thrown by run(), and by the isolated executor for a job it had to kill.
+   * Decide what a failed run means (DESIGN.md's outcomes) and write it, with why (job.last_error,
+   * job.last_oops), in one statement. Used for errors thrown by run(), and by the isolated
+   * executor for a job it had to kill. The OOPS id is made now, to commit with the outcome;
+   * the report, the log lines and the notifications wait until the outcome has committed.
    */
   async handleFailure(job: IRunnableJob, error: Error, target?: OutcomeTarget): Promise<void> {
-    const { manager, record } = target ?? { manager: this.options.dataSource.manager, record: (callback: () => void) => callback() };
+    const { manager, afterCommit } = target ?? { manager: this.options.dataSource.manager, afterCommit: AUTOCOMMIT };
     const id = job.job.id;
     // Every statement below is guarded by claimed_by: false means another runner has the job.
     if (error instanceof SuspendJob) {
       if (!(await suspendJob(manager, id, this.owner))) return this.lost(job);
-      this.logger.info(`${job.toString()} suspended: ${error.message}`);
-      return record(() => {
+      return afterCommit(() => {
+        this.logger.info(`${job.toString()} suspended: ${error.message}`);
         job.job.status = 'SUSPENDED';
         this.record(job, 'suspended');
       });
     }
+    const summary = errorSummary(error);
     const isRetry = job.retryErrorTypes.some((type) => error instanceof type);
     if (isRetry && job.job.attemptCount <= job.job.maxRetries) {
-      if (!(await requeueJob(manager, id, this.owner, job.retryDelayMs))) return this.lost(job);
-      this.logger.info(`Scheduling retry of ${job.toString()} after ${error.name}: ${error.message}`);
-      return record(() => {
-        job.job.status = 'WAITING';
+      if (!(await requeueJob(manager, id, this.owner, job.retryDelayMs, { error: summary, oops: null }))) return this.lost(job);
+      return afterCommit(() => {
+        this.logger.info(`Scheduling retry of ${job.toString()} after ${error.name}: ${error.message}`);
+        Object.assign(job.job, { status: 'WAITING', lastError: summary, lastOops: null });
         this.record(job, 'requeued');
       });
     }
-    if (!(await finishJob(manager, id, this.owner, 'FAILED'))) return this.lost(job);
     if (job.userErrorTypes.some((type) => error instanceof type)) {
-      await job.notifyUserError(error, this.logger);
-      return record(() => {
-        job.job.status = 'FAILED';
+      if (!(await finishJob(manager, id, this.owner, 'FAILED', { error: summary, oops: null }))) return this.lost(job);
+      return afterCommit(async () => {
+        Object.assign(job.job, { status: 'FAILED', lastError: summary, lastOops: null });
         this.record(job, 'user_error');
+        await this.notify(job, 'notifyUserError', () => job.notifyUserError(error, this.logger));
       });
     }
-    const oops = await this.options.fileOops(error, job.getOopsVars());
-    this.logger.info(`Job resulted in OOPS: ${oops.id}`);
-    await job.notifyOops(oops, this.logger);
-    record(() => {
-      job.job.status = 'FAILED';
+    const oops = this.options.fileOops.create(error, this.oopsVars(job));
+    if (!(await finishJob(manager, id, this.owner, 'FAILED', { error: summary, oops: oops.id }))) return this.lost(job);
+    return afterCommit(async () => {
+      await this.writeReport(oops, job);
+      // WARNING, so that a cron run under -q still says a job failed, and which.
+      this.logger.warning(`Job resulted in OOPS: ${oops.id} (${job.toString()}: ${summary})`);
+      Object.assign(job.job, { status: 'FAILED', lastError: summary, lastOops: oops.id });
       this.record(job, 'oops', oops);
+      await this.notify(job, 'notifyOops', () => job.notifyOops(oops, this.logger), oops);
     });
+  }
+
+  /** The job's OOPS variables; a getOopsVars() that throws must not cost the job its outcome. */
+  private oopsVars(job: IRunnableJob): Array<[string, string]> {
+    try {
+      return job.getOopsVars();
+    } catch (thrown) {
+      const problem = toError(thrown);
+      return [['job_id', String(job.job.id)], ['job_type', job.job.jobType], ['getOopsVars_error', `${problem.name}: ${problem.message}`]];
+    }
+  }
+
+  /** Write a report whose outcome has committed. If the disk refuses it, the database still
+   * names it (job.last_oops) and the run goes on. */
+  private async writeReport(report: OopsReport, job: IRunnableJob): Promise<void> {
+    try {
+      await this.options.fileOops.write(report);
+    } catch (thrown) {
+      const problem = toError(thrown);
+      this.logger.error(`Could not write ${report.id} for ${job.toString()}: ${problem.name}: ${problem.message}`);
+    }
+  }
+
+  /**
+   * Call a notification after the outcome has committed. One that throws gets an OOPS report
+   * of its own (naming the job and the notification) and a log line; the job keeps its
+   * outcome and the run goes on.
+   */
+  private async notify(job: IRunnableJob, which: 'notifyOops' | 'notifyUserError', send: () => Promise<void>, jobOops?: OopsReport): Promise<void> {
+    try {
+      await send();
+    } catch (thrown) {
+      const error = toError(thrown);
+      const vars: Array<[string, string]> = [...this.oopsVars(job), ['notification', which]];
+      if (jobOops) vars.push(['job_oops', jobOops.id]);
+      const report = this.options.fileOops.create(error, vars);
+      await this.writeReport(report, job);
+      this.oopsIds.push(report.id);
+      this.logger.warning(`${which}() of ${job.toString()} failed: ${errorSummary(error)}. Notification resulted in OOPS: ${report.id}`);
+    }
   }
 
   /** Count an outcome (for the summary and callers). */

@@ -5,10 +5,13 @@ import { ConfigError } from '../config/errors.ts';
 import { loadConfig, type Config } from '../config/loadConfig.ts';
 import { DatabaseUnavailable, isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
-import { makeOopsFiler } from '../oops/filer.ts';
+import { makeOopsFiler, type OopsFiler } from '../oops/filer.ts';
 import type { OopsReport } from '../oops/report.ts';
 import { LockBusy, LockFile } from './lockFile.ts';
 import { createScriptLogger, type LogLevel, type Logger } from './logger.ts';
+
+/** An OOPS id in a log line (see lib/services/oops/report.ts). */
+const NAMES_AN_OOPS = /\bOOPS-[0-9A-Za-z]+\b/;
 
 /** Exit statuses of every script, documented in the README. */
 export const ExitStatus = {
@@ -149,8 +152,10 @@ export abstract class CronScript {
       level: this.logLevel(),
       timestamps,
       logFile: this.parsedArgs?.['log-file'],
-      // As in Launchpad, a WARNING or worse from a script is worth an OOPS report.
+      // As in Launchpad, a WARNING or worse from a script is worth an OOPS report; a line that
+      // names an OOPS (`Job resulted in OOPS: OOPS-…`) is about a report already filed.
       onProblem: fileOops && ((level, message) => {
+        if (NAMES_AN_OOPS.test(message)) return;
         const error = new Error(message);
         error.name = level === 'error' ? 'LoggedError' : 'LoggedWarning';
         this.pendingOops.push(fileOops(error).catch(() => undefined));
@@ -161,7 +166,7 @@ export abstract class CronScript {
   }
 
   /** Writes OOPS reports to [error_reports] error_dir as `<oops_prefix>-<reporter>`. */
-  oopsFiler(): (error: unknown, vars?: Array<[string, string]>) => Promise<OopsReport> {
+  oopsFiler(): OopsFiler {
     const section = this.config.section('error_reports');
     return makeOopsFiler({
       errorDir: section.string('error_dir'),

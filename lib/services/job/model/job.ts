@@ -22,6 +22,10 @@ export class Job {
   requester: string | null = null;
   jsonData: Record<string, unknown> | null = null;
   claimedBy: string | null = null;
+  /** Why the latest failed attempt failed (`Name: message`); kept after a later success. */
+  lastError: string | null = null;
+  /** The OOPS id of that failure, when it filed one. */
+  lastOops: string | null = null;
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -106,5 +110,7 @@ export const JobEntity = new EntitySchema<Job>({
     requester: { type: 'text', nullable: true },
     jsonData: { name: 'json_data', type: 'jsonb', nullable: true },
     claimedBy: { name: 'claimed_by', type: 'text', nullable: true },
+    lastError: { name: 'last_error', type: 'text', nullable: true },
+    lastOops: { name: 'last_oops', type: 'text', nullable: true },
   },
 });
