@@ -200,6 +200,25 @@ test.serial('SIGTERM lets the running job finish, hands back the claimed jobs th
   for (const row of rows.slice(1)) t.like(row, { status: 'WAITING', attempt_count: 0, claimed_by: null });
 });
 
+test.serial('when the grace period after SIGTERM runs out, the claimed jobs that had not started are WAITING again with their attempt not counted', async (t) => {
+  const markFile = join(db().dir, 'grace-hang.mark');
+  const ids = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1], markFile }, 4);
+  const config = scriptedConfig(db(), 'grace-over', { batch_size: 10, grace_period: '1s' });
+  const { child, exited } = startRunner(config);
+  // The first job of a class runs alone; the other three stay claimed behind it.
+  await waitFor('the first job to hang', async () => existsSync(markFile));
+  child.kill('SIGTERM');
+  const result = await exited;
+  t.is(result.code, 143, result.stderr);
+  t.regex(result.stderr, /Grace period over: exiting now; handed back 3 claimed job\(s\) that had not started/);
+  const rows: Array<{ status: string; attempt_count: number; claimed_by: string | null; leased: boolean }> = await db().admin.query(
+    'SELECT status, attempt_count, claimed_by, lease_expires > now() AS leased FROM job WHERE id = ANY($1) ORDER BY id',
+    [ids],
+  );
+  t.like(rows[0], { status: 'RUNNING', attempt_count: 1, leased: true });
+  for (const row of rows.slice(1)) t.like(row, { status: 'WAITING', attempt_count: 0, claimed_by: null });
+});
+
 test.serial('a second signal exits at once, and the lease covers the job it was running', async (t) => {
   const [id] = await enqueue({ action: 'sleep', ms: 600_000 });
   const config = scriptedConfig(db(), 'sigint-twice');
