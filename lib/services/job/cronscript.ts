@@ -142,11 +142,11 @@ export class JobCronScript extends CronScript {
       if (exiting) process.exit(status);
       exiting = true;
       const released = await releaseWithin(runner, RELEASE_WAIT_MS);
-      const handedBack = typeof released === 'number'
-        ? `handed back ${released} claimed job(s) that had not started`
-        : `could not hand back the claimed jobs that had not started (${released.message}); they run again once their leases pass`;
-      const log = typeof released === 'number' ? this.logger.info : this.logger.warning;
-      log.call(this.logger, `${why}: exiting now; ${handedBack}; running jobs are covered by their leases.`);
+      if (typeof released === 'number') {
+        this.logger.info(`${why}: exiting now; handed back ${released} claimed job(s) that had not started; running jobs are covered by their leases.`);
+      } else {
+        this.logger.warning(`${why}: exiting now; could not hand back the claimed jobs that had not started (${released.message}): they run again once their leases pass; running jobs are covered by their leases.`);
+      }
       process.exit(status);
     };
     const onSignal = (signal: NodeJS.Signals) => {

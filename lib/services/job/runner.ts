@@ -239,13 +239,14 @@ export class JobRunner {
     try {
       for (; next < jobs.length && !this.stopping; next++) {
         const job = jobs[next]!;
-        this.unstarted.delete(job.job.id);
         if (!this.options.executor && this.isQuick(job)) {
+          this.unstarted.delete(job.job.id);
           await this.runInBatch(batch, job);
           // Do not let finished jobs wait long for their commit.
           if (batch.ageMs > 200) await commit();
         } else {
           await commit();
+          this.unstarted.delete(job.job.id);
           await this.runOne(job);
         }
       }
