@@ -60,16 +60,24 @@ async function templateName(server: string): Promise<string> {
   return name;
 }
 
+export interface TestDatabaseOptions {
+  /** An empty database (no schema.sql), for tests that apply a schema themselves. */
+  empty?: boolean;
+  /** The role that owns the database (it must exist); default: the server URL's user. */
+  owner?: string;
+}
+
 /** A fresh database for one test file, with its config file; drop() removes both. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(label: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const server = await serverUrl();
-  const template = await templateName(server);
+  const template = options.empty ? 'template0' : await templateName(server);
   const name = `test_${label.replace(/\W/g, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const owner = options.owner ? ` OWNER ${options.owner}` : '';
   await withDatabaseClient(server, async (client) => {
     // CREATE DATABASE ... TEMPLATE fails while anyone else copies the template: retry.
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}${owner}`);
         return;
       } catch (error) {
         if (attempt > 50 || (error as { code?: string }).code !== '55006') throw error;

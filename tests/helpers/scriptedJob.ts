@@ -18,7 +18,7 @@ export class BadRequest extends Error {
 }
 
 export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep'
-  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen';
+  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen' | 'sql';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
@@ -31,6 +31,9 @@ export interface ScriptedPayload extends Record<string, unknown> {
   markFile?: string;
   /** allocate: how many MB to allocate and touch. */
   mb?: number;
+  /** sql: statements to run in the job's transaction, one after another ($1 is the job's id
+   * in a statement that mentions it). */
+  sql?: string[];
   /** Treat JobTimeout as a retry error. */
   retryTimeouts?: boolean;
   /** notifyOops and notifyUserError throw (after recording that they were called). */
@@ -55,7 +58,7 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangAttempts, markFile, mb } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangAttempts, markFile, mb, sql } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
     switch (action) {
       case 'succeed':
@@ -108,6 +111,9 @@ export class ScriptedJob extends SimpleJob {
         await thief.end();
         return;
       }
+      case 'sql':
+        for (const statement of sql ?? []) await manager.query(statement, statement.includes('$1') ? [this.job.id] : []);
+        return;
       case 'record-pid':
         await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, String(process.pid)]);
         return;

@@ -17,16 +17,18 @@ const APPLY_LOCK = 4_242_001;
 
 /**
  * Apply schema.sql to the database at `url` unless this version is already recorded there.
- * Every statement in schema.sql is idempotent, so a half-applied database is fixed by a
- * second run. Needs a role that may create tables and roles (the embedded superuser does).
+ * Every statement in schema.sql is idempotent (new columns of existing tables come as
+ * `ALTER TABLE ... ADD COLUMN IF NOT EXISTS`), so this both creates a new database and
+ * upgrades one made by any earlier version, and a half-applied database is fixed by a second
+ * run. Needs the owner of the tables, allowed to create roles (see the README's production
+ * setup); `cronscripts/upgrade-schema.ts` (npm run db:upgrade) is the command for it.
  */
-export async function applySchema(url: string): Promise<'applied' | 'current'> {
-  return withDatabaseClient(url, applySchemaOn);
+export async function applySchema(url: string, text = schemaText()): Promise<'applied' | 'current'> {
+  return withDatabaseClient(url, (client) => applySchemaOn(client, text));
 }
 
 /** applySchema on an open connection (a script goes on to use it for other questions). */
-export async function applySchemaOn(client: pg.ClientBase): Promise<'applied' | 'current'> {
-  const text = schemaText();
+export async function applySchemaOn(client: pg.ClientBase, text = schemaText()): Promise<'applied' | 'current'> {
   const hash = schemaHash(text);
   const recorded = await client
     .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])
@@ -34,6 +36,8 @@ export async function applySchemaOn(client: pg.ClientBase): Promise<'applied' | 
   if (recorded) return 'current';
   await client.query('SELECT pg_advisory_lock($1)', [APPLY_LOCK]);
   try {
+    // One transaction: a failed upgrade leaves the database as it was, and the hash is
+    // recorded only with the statements it stands for.
     await client.query('BEGIN');
     await client.query(text);
     await client.query('INSERT INTO schema_applied (sha256) VALUES ($1) ON CONFLICT DO NOTHING', [hash]);

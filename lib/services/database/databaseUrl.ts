@@ -32,15 +32,27 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   });
 }
 
+export interface ResolvedDatabase {
+  url: string;
+  /** True for the embedded PostgreSQL (no URL configured): scripts may apply schema.sql on
+   * the fly there; a configured database is upgraded only by the explicit command. */
+  embedded: boolean;
+}
+
 /**
  * Where scripts connect: DATABASE_URL, else [database] url, else the embedded PostgreSQL,
  * started on demand with its database created on first use.
  */
-export async function resolveDatabaseUrl(config: Config): Promise<string> {
+export async function resolveDatabase(config: Config): Promise<ResolvedDatabase> {
   const url = process.env.DATABASE_URL || config.section('database').optional<string>('url');
-  if (url) return url;
+  if (url) return { url, embedded: false };
   const options = embeddedOptions(config);
   const adminUrl = await ensureEmbeddedPostgres(options);
   await ensureDatabase(adminUrl, options.database);
-  return withDatabase(adminUrl, options.database);
+  return { url: withDatabase(adminUrl, options.database), embedded: true };
+}
+
+/** resolveDatabase's URL alone. */
+export async function resolveDatabaseUrl(config: Config): Promise<string> {
+  return (await resolveDatabase(config)).url;
 }

@@ -1,8 +1,10 @@
 import type { Argv } from 'yargs';
-import { applySchemaOn } from '../database/applySchema.ts';
+import { applySchema, applySchemaOn } from '../database/applySchema.ts';
 import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
+import { resolveDatabase } from '../database/databaseUrl.ts';
 import { checkRoleName } from '../database/roleName.ts';
-import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
+import { SchemaBehind, schemaState } from '../database/schemaState.ts';
+import { sectionLogin } from '../database/sectionLogin.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import { toError } from './interfaces/errors.ts';
 import type { JobRunner } from './runner.ts';
@@ -65,17 +67,26 @@ export class JobCronScript extends CronScript {
       this.logger.info(`[${this.sectionName}] is disabled in config (enabled: false); nothing to do.`);
       return;
     }
-    const dbuser = section.string('dbuser');
-    checkRoleName(dbuser);
+    checkRoleName(section.string('dbuser'));
     const sourceInterface = await this.findSourceInterface();
-    const url = await resolveDatabaseUrl(this.config);
-    // One plain connection checks the schema and, when the source interface declares its job
-    // types, asks as the section's role whether there is anything to do: an empty run stops
-    // here, before the source, TypeORM and the runner are loaded (most of a start-up's cost).
+    const database = await resolveDatabase(this.config);
+    const login = sectionLogin(section, database.url);
+    // One plain connection, as the section's login, checks that the schema is this version's
+    // and, when the source interface declares its job types, asks as the section's role
+    // whether there is anything to do: an empty run stops here, before the source, TypeORM
+    // and the runner are loaded (most of a start-up's cost).
     const declared = sourceInterface.declared;
-    const workToDo = await withDatabaseClient(url, async (client) => {
-      await applySchemaOn(client);
-      await setRole(client, dbuser, url);
+    const workToDo = await withDatabaseClient(login.url, async (client) => {
+      const state = await schemaState(client);
+      if (state !== 'current') {
+        // A configured database is upgraded only by the explicit command, run by the owner
+        // of the tables: a run's login may do no DDL. The embedded development server is
+        // brought up to date on the fly.
+        if (!database.embedded) throw new SchemaBehind(database.url, state);
+        if (login.url === database.url) await applySchemaOn(client);
+        else await applySchema(database.url);
+      }
+      if (login.role) await setRole(client, login.role, login.url);
       return declared ? anyJobToRun(client, declared.jobTypes) : true;
     });
     if (declared && !workToDo) {
@@ -89,8 +100,8 @@ export class JobCronScript extends CronScript {
       import('./isolatedWorkers.ts'),
     ]);
     const concurrency = section.integer('concurrency');
-    const dataSource = await openDataSource(url, {
-      role: dbuser,
+    const dataSource = await openDataSource(login.url, {
+      ...(login.role ? { role: login.role } : {}),
       applicationName: `jobsystem ${this.sectionName}`,
       poolSize: concurrency + 2,
     });
@@ -98,8 +109,8 @@ export class JobCronScript extends CronScript {
     const executor = section.boolean('isolated')
       ? new IsolatedExecutor({
           sourceInterface: section.string('source_interface'),
-          databaseUrl: url,
-          role: dbuser,
+          databaseUrl: login.url,
+          role: login.role,
           errorDir: reports.string('error_dir'),
           reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
           timeoutMs: section.duration('job_timeout'),

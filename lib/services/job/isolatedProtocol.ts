@@ -6,7 +6,8 @@ import type { Outcome } from './runner.ts';
 export interface WorkerOptions {
   sourceInterface: string;
   databaseUrl: string;
-  role: string;
+  /** SET ROLE on every connection; undefined when the login is the section's role. */
+  role: string | undefined;
   owner: string;
   leaseMs: number;
   errorDir: string;

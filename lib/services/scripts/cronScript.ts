@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig, type Config } from '../config/loadConfig.ts';
 import { DatabaseUnavailable, isConnectionError } from '../database/connectionErrors.ts';
+import { SchemaBehind } from '../database/schemaState.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import { makeOopsFiler, type OopsFiler } from '../oops/filer.ts';
 import type { OopsReport } from '../oops/report.ts';
@@ -20,6 +21,7 @@ export const ExitStatus = {
   LOCK_BUSY: 1,
   BAD_INPUT: 2,
   DATABASE_UNAVAILABLE: 3,
+  SCHEMA_BEHIND: 4,
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const;
@@ -212,6 +214,11 @@ export abstract class CronScript {
       return ExitStatus.BAD_INPUT;
     }
     const message = error.message;
+    if (error instanceof SchemaBehind) {
+      // Every run until the upgrade says the same: one line, no OOPS report.
+      this.plainError(`${this.scriptName}: ${message}`);
+      return ExitStatus.SCHEMA_BEHIND;
+    }
     if (error instanceof DatabaseUnavailable || isConnectionError(error)) {
       // An outage is not a bug: one line per run, no OOPS report a minute while it lasts.
       this.plainError(`${this.scriptName}: ${error instanceof DatabaseUnavailable ? message : `database unavailable: ${message}`}`);
