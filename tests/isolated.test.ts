@@ -44,6 +44,17 @@ test.serial('a job past its time limit is killed with "Job ran too long.", FAILE
   t.regex(result.stderr, /Ran 1 ScriptedJob jobs\.\nINFO {4}1 ScriptedJob jobs did not complete\./);
 });
 
+test.serial("a job class's timeoutMs limits its run when the section sets no job_timeout", async (t) => {
+  const slow = await enqueue({ action: 'sleep', ms: 600_000, timeoutMs: 1000 });
+  const before = await listOops(db().errorDir);
+  const result = await run('class-timeout', { job_timeout: 0 });
+  t.is(result.code, 0, result.stderr);
+  t.is((await reloadJob(db().admin.manager, slow)).status, 'FAILED');
+  const reports = await newOops(before);
+  t.is(reports.length, 1);
+  t.is(reports[0]!.value, 'Job ran too long.');
+});
+
 test.serial('a job that times out is requeued instead when its class retries JobTimeout', async (t) => {
   const slow = await enqueue({ action: 'sleep', ms: 600_000, retryTimeouts: true });
   await db().admin.query('UPDATE job SET max_retries = 3 WHERE id = $1', [slow]);
