@@ -25,7 +25,7 @@ async function newOops(before: string[]) {
 
 async function run(name: string, keys: Record<string, string | number | boolean>) {
   const config = scriptedConfig(db(), name, { isolated: true, ...keys });
-  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config }, timeoutMs: 60_000 });
+  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config }, timeoutMs: 150_000 });
 }
 
 test.serial('a job past its time limit is killed with "Job ran too long.", FAILED, and the run goes on', async (t) => {
@@ -42,6 +42,17 @@ test.serial('a job past its time limit is killed with "Job ran too long.", FAILE
   t.is(reports[0]!.value, 'Job ran too long.');
   t.deepEqual(reports[0]!.req_vars.find(([key]) => key === 'job_id'), ['job_id', String(slow)]);
   t.regex(result.stderr, /Ran 1 ScriptedJob jobs\.\nINFO {4}1 ScriptedJob jobs did not complete\./);
+});
+
+test.serial("a job class's timeoutMs limits its run when the section sets no job_timeout", async (t) => {
+  const slow = await enqueue({ action: 'sleep', ms: 600_000, timeoutMs: 1000 });
+  const before = await listOops(db().errorDir);
+  const result = await run('class-timeout', { job_timeout: 0 });
+  t.is(result.code, 0, result.stderr);
+  t.is((await reloadJob(db().admin.manager, slow)).status, 'FAILED');
+  const reports = await newOops(before);
+  t.is(reports.length, 1);
+  t.is(reports[0]!.value, 'Job ran too long.');
 });
 
 test.serial('a job that times out is requeued instead when its class retries JobTimeout', async (t) => {

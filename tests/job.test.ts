@@ -2,9 +2,9 @@ import test from 'ava';
 import { FrozenClock } from '../lib/services/clock.ts';
 import { InvalidTransition, LeaseHeld } from '../lib/services/job/interfaces/errors.ts';
 import { JobStatus, VALID_TRANSITIONS, checkTransition } from '../lib/services/job/interfaces/jobStatus.ts';
-import { Job } from '../lib/services/job/model/job.ts';
+import { Job, JobEntity } from '../lib/services/job/model/job.ts';
 import { selectReadyJobs } from '../lib/services/job/sql/selectReadyJobs.ts';
-import { makeJob } from './helpers/factory.ts';
+import { makeJob, reloadJob } from './helpers/factory.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'job');
@@ -17,10 +17,24 @@ function jobIn(status: JobStatus): Job {
   return job;
 }
 
+// Launchpad's _valid_transitions, written out: the map in jobStatus.ts must say the same.
+const EXPECTED_VALID = [
+  'WAITING -> RUNNING',
+  'WAITING -> SUSPENDED',
+  'RUNNING -> COMPLETED',
+  'RUNNING -> FAILED',
+  'RUNNING -> SUSPENDED',
+  'RUNNING -> WAITING',
+  'FAILED -> WAITING',
+  'COMPLETED -> WAITING',
+  'SUSPENDED -> WAITING',
+];
+
 for (const from of ALL) {
   for (const to of ALL) {
-    const valid = VALID_TRANSITIONS[from].includes(to);
+    const valid = EXPECTED_VALID.includes(`${from} -> ${to}`);
     test(`transition ${from} -> ${to} is ${valid ? 'valid' : 'invalid'}`, (t) => {
+      t.is(VALID_TRANSITIONS[from].includes(to), valid);
       if (valid) t.notThrows(() => checkTransition(from, to));
       else t.throws(() => checkTransition(from, to), { instanceOf: InvalidTransition, message: `Transition from ${from[0]}${from.slice(1).toLowerCase()} to ${to[0]}${to.slice(1).toLowerCase()} is invalid.` });
     });
@@ -76,7 +90,33 @@ test('suspend and resume', (t) => {
   t.is(job.status, 'SUSPENDED');
   job.resume();
   t.is(job.status, 'WAITING');
-  t.throws(() => job.resume(), { message: 'Job is not suspended.' });
+});
+
+for (const status of ['WAITING', 'RUNNING', 'COMPLETED', 'FAILED'] as const) {
+  test(`resume of a ${status} job raises InvalidTransition and leaves the job as it was`, (t) => {
+    const job = jobIn(status);
+    const lease = new Date('2026-11-23T18:05:00Z');
+    job.leaseExpires = lease;
+    job.claimedBy = 'host:1';
+    const error = t.throws(() => job.resume(), { instanceOf: InvalidTransition });
+    t.is(error!.from, status);
+    t.is(error!.to, 'WAITING');
+    t.is(error!.message, `Transition from ${status[0]}${status.slice(1).toLowerCase()} to Waiting is invalid: only a suspended job can be resumed.`);
+    t.is(job.status, status);
+    t.is(job.leaseExpires, lease);
+    t.is(job.claimedBy, 'host:1');
+  });
+}
+
+test('resume clears the lease and the owner, so the job is ready at once', (t) => {
+  const clock = new FrozenClock(new Date('2026-11-23T18:00:00Z'));
+  const job = jobIn('SUSPENDED');
+  job.leaseExpires = new Date('2026-11-23T18:05:00Z');
+  job.claimedBy = 'host:1';
+  job.resume();
+  t.is(job.leaseExpires as Date | null, null);
+  t.is(job.claimedBy as string | null, null);
+  t.true(job.isRunnable(clock));
 });
 
 test('acquireLease fails with LeaseHeld while a lease is live, and getTimeout counts down', (t) => {
@@ -113,6 +153,20 @@ test.serial('the ready-jobs query returns waiting jobs without a live lease or a
   await makeJob(manager, { jobType: 'OtherType' });
   const ready = await selectReadyJobs(manager, ['ReadyTest']);
   t.deepEqual(ready.map((job) => job.id), [ready1.id, ready2.id]);
+});
+
+test.serial('a resumed job saved with the ORM is ready at once, even if it was suspended under a live lease', async (t) => {
+  const manager = db().admin.manager;
+  const suspended = await makeJob(manager, { jobType: 'ResumeTest', status: 'SUSPENDED', leaseExpires: new Date(Date.now() + 3_600_000) });
+  await manager.update(JobEntity, { id: suspended.id }, { claimedBy: 'host:1' });
+  t.deepEqual(await selectReadyJobs(manager, ['ResumeTest']), []);
+  const job = await reloadJob(manager, suspended.id);
+  job.resume();
+  await manager.save(job);
+  t.deepEqual((await selectReadyJobs(manager, ['ResumeTest'])).map((ready) => ready.id), [suspended.id]);
+  const saved = await reloadJob(manager, suspended.id);
+  t.is(saved.claimedBy, null);
+  t.is(saved.leaseExpires, null);
 });
 
 test.serial('the database refuses a status outside the five states', async (t) => {

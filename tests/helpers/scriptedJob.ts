@@ -40,6 +40,8 @@ export interface ScriptedPayload extends Record<string, unknown> {
   notifyThrows?: boolean;
   /** crash: the message of the error thrown. */
   message?: string;
+  /** The class's timeoutMs (the hard limit of an isolated run). */
+  timeoutMs?: number;
 }
 
 export class ScriptedJob extends SimpleJob {
@@ -52,8 +54,9 @@ export class ScriptedJob extends SimpleJob {
 
   constructor(job: Job) {
     super(job);
-    const { retryDelayMs, retryTimeouts } = this.payload as ScriptedPayload;
+    const { retryDelayMs, retryTimeouts, timeoutMs } = this.payload as ScriptedPayload;
     if (typeof retryDelayMs === 'number') this.retryDelayMs = retryDelayMs;
+    if (typeof timeoutMs === 'number') this.timeoutMs = timeoutMs;
     if (retryTimeouts) this.retryErrorTypes = [TemporaryProblem, JobTimeout];
   }
 

@@ -24,14 +24,30 @@ export const loggingNotifier: JobNotifier = {
 export abstract class BaseRunnableJob implements IRunnableJob {
   static notifier: JobNotifier = loggingNotifier;
 
+  /**
+   * How many times a retry error requeues a job of this class (Launchpad's max_retries).
+   * Static because it is needed before there is an instance: create() (and createMany(),
+   * acquire()) write it into the new job's `max_retries` column, and that column is what the
+   * runner and the recovery of dead runners' jobs read. A job keeps the limit it was created
+   * with; change queued jobs with `UPDATE job SET max_retries = ...`.
+   */
+  static maxRetries = 0;
+
   userErrorTypes: readonly ErrorClass[] = [];
   retryErrorTypes: readonly ErrorClass[] = [];
   retryDelayMs = 10 * 60 * 1000;
-  leaseDurationMs = 5 * 60 * 1000;
-  maxRetries = 0;
+  /** A hard limit of one run, enforced only in a section with `isolated: true`. */
+  timeoutMs?: number;
 
   abstract readonly job: Job;
   abstract run(manager: EntityManager): Promise<void>;
+
+  /** This job's retry limit: its row's max_retries (the class's maxRetries when it was created).
+   * An accessor, so that a subclass setting `maxRetries = 1` on the instance instead of
+   * `static maxRetries = 1` is a type error rather than a setting that does nothing. */
+  get maxRetries(): number {
+    return this.job.maxRetries;
+  }
 
   getOopsVars(): Array<[string, string]> {
     return [['job_id', String(this.job.id)], ['job_type', this.job.jobType], ['job_attempt', String(this.job.attemptCount)]];

@@ -151,16 +151,22 @@ export class JobRunner {
    * job whose lease another runner holds is skipped and counted incomplete. */
   async runJobs(jobs: readonly IRunnableJob[]): Promise<void> {
     const manager = this.options.dataSource.manager;
-    for (const job of jobs) {
-      if (this.stopping) return;
-      const claimed = await claimJobById(manager, job.job.id, job.leaseDurationMs, this.owner);
-      if (!claimed) {
-        this.logger.debug(`Skipping ${job.toString()}: its lease is held by another runner or it is not ready.`);
-        this.record(job, 'lease_held');
-        continue;
+    // The same lease and heartbeat as runAllFromSource: the claim reserves a job for leaseMs.
+    const heartbeat = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    try {
+      for (const job of jobs) {
+        if (this.stopping) return;
+        const claimed = await claimJobById(manager, job.job.id, this.leaseMs, this.owner);
+        if (!claimed) {
+          this.logger.debug(`Skipping ${job.toString()}: its lease is held by another runner or it is not ready.`);
+          this.record(job, 'lease_held');
+          continue;
+        }
+        Object.assign(job.job, claimed);
+        await this.runOne(job);
       }
-      Object.assign(job.job, claimed);
-      await this.runOne(job);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 

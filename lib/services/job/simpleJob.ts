@@ -9,7 +9,7 @@ import { selectReadyJobs } from './sql/selectReadyJobs.ts';
 export interface SimpleJobClass<T extends SimpleJob> {
   new (job: Job): T;
   readonly name: string;
-  readonly maxRetriesDefault: number;
+  readonly maxRetries: number;
 }
 
 /**
@@ -17,11 +17,8 @@ export interface SimpleJobClass<T extends SimpleJob> {
  * graphile-worker task). Subclass it, implement run(), and the class itself is the job source.
  */
 export abstract class SimpleJob extends BaseRunnableJob {
-  static readonly maxRetriesDefault: number = 0;
-
   constructor(readonly job: Job) {
     super();
-    this.maxRetries = job.maxRetries;
   }
 
   /** The job's arguments. */
@@ -34,12 +31,12 @@ export abstract class SimpleJob extends BaseRunnableJob {
   }
 
   static async create<T extends SimpleJob>(this: SimpleJobClass<T>, manager: EntityManager, payload: Record<string, unknown> = {}): Promise<T> {
-    return new this(await insertJob(manager, { jobType: this.name, maxRetries: this.maxRetriesDefault, jsonData: payload }));
+    return new this(await insertJob(manager, { jobType: this.name, maxRetries: this.maxRetries, jsonData: payload }));
   }
 
   /** Enqueue many jobs in one statement; returns their ids. */
   static async createMany<T extends SimpleJob>(this: SimpleJobClass<T>, manager: EntityManager, payloads: ReadonlyArray<Record<string, unknown>>): Promise<number[]> {
-    return insertJobs(manager, this.name, payloads, this.maxRetriesDefault);
+    return insertJobs(manager, this.name, payloads, this.maxRetries);
   }
 
   static async iterReady<T extends SimpleJob>(this: SimpleJobClass<T>, manager: EntityManager): Promise<T[]> {

@@ -16,5 +16,3 @@ export class DoFooJob extends FooJobDerived implements IDoFooJob {
     return `frozzling Foo '${this.foo.name}'`;
   }
 }
-
-FooJobDerived.register(DoFooJob);

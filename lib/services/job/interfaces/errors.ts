@@ -3,8 +3,8 @@ import { statusTitle, type JobStatus } from './jobStatus.ts';
 /** A job moved between two states that the transition map does not allow. */
 export class InvalidTransition extends Error {
   override name = 'InvalidTransition';
-  constructor(readonly from: JobStatus, readonly to: JobStatus) {
-    super(`Transition from ${statusTitle(from)} to ${statusTitle(to)} is invalid.`);
+  constructor(readonly from: JobStatus, readonly to: JobStatus, reason?: string) {
+    super(`Transition from ${statusTitle(from)} to ${statusTitle(to)} is invalid${reason ? `: ${reason}` : ''}.`);
   }
 }
 

@@ -21,12 +21,11 @@ export interface IRunnableJob {
   getOperationDescription(): string;
   /** Errors that are the user's fault: FAILED, notifyUserError, no OOPS. */
   readonly userErrorTypes: readonly ErrorClass[];
-  /** Errors worth another try: requeued after retryDelayMs while attempts remain, no OOPS. */
+  /** Errors worth another try: requeued after retryDelayMs while attempt_count <= job.max_retries, no OOPS. */
   readonly retryErrorTypes: readonly ErrorClass[];
+  /** How long a requeued job waits before it is ready again. */
   readonly retryDelayMs: number;
-  readonly leaseDurationMs: number;
-  readonly maxRetries: number;
-  /** Hard time limit of one run, enforced by the isolated runner; undefined: the section's job_timeout. */
+  /** Hard time limit of one run, enforced only with `isolated: true`; undefined: the section's job_timeout. */
   readonly timeoutMs?: number;
   /** Called after an OOPS was filed for this job. */
   notifyOops(oops: OopsReport, logger: Logger): Promise<void>;

@@ -1,5 +1,5 @@
 import { EntitySchema } from '../../database/typeorm.ts';
-import { LeaseHeld } from '../interfaces/errors.ts';
+import { InvalidTransition, LeaseHeld } from '../interfaces/errors.ts';
 import { checkTransition, JobStatus } from '../interfaces/jobStatus.ts';
 import type { Clock } from '../../clock.ts';
 import { systemClock } from '../../clock.ts';
@@ -63,9 +63,13 @@ export class Job {
     this.setStatus(JobStatus.SUSPENDED);
   }
 
+  /** SUSPENDED -> WAITING, ready at once: the lease and owner a suspended job may still carry
+   * are cleared (scheduled_start is kept). InvalidTransition from any other status. */
   resume(): void {
-    if (this.status !== JobStatus.SUSPENDED) throw new Error('Job is not suspended.');
+    if (this.status !== JobStatus.SUSPENDED) throw new InvalidTransition(this.status, JobStatus.WAITING, 'only a suspended job can be resumed');
     this.setStatus(JobStatus.WAITING);
+    this.leaseExpires = null;
+    this.claimedBy = null;
   }
 
   /** Take the lease for `durationMs`; LeaseHeld while another live lease exists. */
