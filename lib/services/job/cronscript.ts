@@ -6,6 +6,7 @@ import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
+import { checkJobSection } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -34,10 +35,21 @@ export class JobCronScript extends CronScript {
     this.commandlineConfig = options.commandlineConfig ?? false;
   }
 
+  protected override usage(): string {
+    return this.commandlineConfig ? '$0 <section> [options]' : '$0 [options]';
+  }
+
+  protected override description(): string {
+    if (this.commandlineConfig) {
+      return 'Run every ready job of the job source named by a job section of the config (its dbuser and source_interface), once.';
+    }
+    const source = this.sourceInterface ? ` (${this.sourceInterface.name})` : '';
+    return `Run every ready job of the job source${source} configured by the config section [${this.configName ?? '?'}], once. Its lock file is <lock_dir>/${this.configName ?? '?'}.lock.`;
+  }
+
   protected override defineOptions(argv: Argv): Argv {
     if (!this.commandlineConfig) return argv;
     return argv
-      .usage('$0 <section>\n\nRun every ready job of the job source named by a config section, once.')
       .positional('section', { type: 'string', description: 'Config section naming dbuser and source_interface' })
       .demandCommand(1, 1, 'name the config section to run, e.g. do_foo', 'name one config section only');
   }
@@ -56,6 +68,10 @@ export class JobCronScript extends CronScript {
   /** The job source interface this run uses: the subclass's, or the section's source_interface. */
   async findSourceInterface(): Promise<JobSourceInterface> {
     return this.sourceInterface ?? findJobSourceInterface(this.config.section(this.sectionName).string('source_interface'));
+  }
+
+  protected override checkInput(): void {
+    checkJobSection(this.config, this.sectionName);
   }
 
   override async main(): Promise<void> {
