@@ -156,7 +156,7 @@ async function checkReachableByPostgres(dataDir: string, ids: { uid: number; gid
     'move the checkout to a folder other users can enter',
     `run chmod o+x ${blocked.folder}`,
     ...(binariesBlocked ? [] : ['set [database] embedded_data_dir to such a folder']),
-    'set DATABASE_URL to a PostgreSQL server of your own',
+    'set DATABASE_URL (TEST_DATABASE_URL for the tests) to a PostgreSQL server of your own',
   ];
   throw new DatabaseUnavailable(
     `the embedded PostgreSQL runs as user postgres (PostgreSQL refuses to run as root), which cannot enter ${blocked.folder} (mode ${blocked.mode.toString(8)}, owner ${userName(blocked.ownerUid)}) to reach ${binariesBlocked ? 'its programs' : dataDir}: ${choices.slice(0, -1).join(', ')}, or ${choices.at(-1)}`,

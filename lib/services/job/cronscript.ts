@@ -43,8 +43,9 @@ export class JobCronScript extends CronScript {
     if (this.commandlineConfig) {
       return 'Run every ready job of the job source named by a job section of the config (its dbuser and source_interface), once.';
     }
-    const source = this.sourceInterface ? ` (${this.sourceInterface.name})` : '';
-    return `Run every ready job of the job source${source} configured by the config section [${this.configName ?? '?'}], once. Its lock file is <lock_dir>/${this.configName ?? '?'}.lock.`;
+    const source = this.sourceInterface ? this.sourceInterface.name : 'the job source';
+    const section = this.configName ?? '?';
+    return `Run every ready job of ${source} once, as config section [${section}] says.\nIts lock file is <lock_dir>/${section}.lock.`;
   }
 
   protected override defineOptions(argv: Argv): Argv {

@@ -40,7 +40,7 @@ export function judgeLockContent(content: string | undefined): Omit<LockHolder, 
   const text = content.trim();
   if (text === '') return { held: false, description: 'empty' };
   const match = /^([^\s:]+):(\d+)(?::(\d+))?$/.exec(text);
-  if (!match) return { held: false, description: `not host:pid but '${text.slice(0, 40)}'` };
+  if (!match) return { held: false, description: `not host:pid but '${text.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}'` };
   const [, host, pidText, start] = match;
   const pid = Number(pidText);
   const who = `pid ${pid} on host ${host}`;
