@@ -74,7 +74,7 @@ test.serial('lock busy and a crash have different exit statuses', (t) => {
 });
 
 test.serial('no section on the command line is a usage error', async (t) => {
-  await expectRefusal(t, [], db().configFile, 2, /^ERROR {3}run_jobs: name the config section to run, e\.g\. do_foo \(see --help\)$/);
+  await expectRefusal(t, [], db().configFile, 2, /^ERROR {3}run_jobs: name the config section to run; job sections: do_foo \(see --help\)$/);
 });
 
 test.serial('an unknown option is a usage error', async (t) => {

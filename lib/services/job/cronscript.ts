@@ -6,7 +6,7 @@ import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
-import { checkJobSection } from './jobSections.ts';
+import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -48,11 +48,20 @@ export class JobCronScript extends CronScript {
     return `Run every ready job of ${source} once, as config section [${section}] says.\nIts lock file is <lock_dir>/${section}.lock.`;
   }
 
+  protected override usageErrorHint(): string {
+    if (!this.commandlineConfig) return '';
+    try {
+      return `job sections: ${jobSectionNames(this.config).join(', ') || 'none'}`;
+    } catch {
+      return '';
+    }
+  }
+
   protected override defineOptions(argv: Argv): Argv {
     if (!this.commandlineConfig) return argv;
     return argv
       .positional('section', { type: 'string', description: 'Config section naming dbuser and source_interface' })
-      .demandCommand(1, 1, 'name the config section to run, e.g. do_foo', 'name one config section only');
+      .demandCommand(1, 1, 'name the config section to run', 'name one config section only');
   }
 
   /** The config section this run uses. */
