@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ConfigError } from '../lib/services/config/errors.ts';
-import { loadConfig } from '../lib/services/config/loadConfig.ts';
+import { configFileFromEnvironment, loadConfig } from '../lib/services/config/loadConfig.ts';
+import { checkJobSection, jobSectionNames } from '../lib/services/job/jobSections.ts';
 import { fromRoot } from '../lib/services/paths.ts';
 import { loadJobSource } from '../lib/services/job/sourceInterface.ts';
 
@@ -56,6 +57,37 @@ test('JOBS_CONFIG selects the instance file', (t) => {
     if (before === undefined) delete process.env.JOBS_CONFIG;
     else process.env.JOBS_CONFIG = before;
   }
+});
+
+test('JOBS_CONFIG unset means config/development.ini', (t) => {
+  t.is(configFileFromEnvironment({}), fromRoot('config/development.ini'));
+});
+
+test('JOBS_CONFIG set but empty is refused', (t) => {
+  t.throws(() => configFileFromEnvironment({ JOBS_CONFIG: '' }), { instanceOf: ConfigError, message: /^JOBS_CONFIG is set but empty: set it to the instance config file/ });
+  t.throws(() => configFileFromEnvironment({ JOBS_CONFIG: '  ' }), { instanceOf: ConfigError, message: /^JOBS_CONFIG is set but empty/ });
+});
+
+test('an empty config file is refused as empty', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobsystem-config-'));
+  const file = join(dir, 'empty.ini');
+  writeFileSync(file, '# nothing here yet\n\n');
+  t.throws(() => loadConfig(file), { instanceOf: ConfigError, message: `config file ${file} is empty: an instance file starts with "[meta]" and "extends: <path of config/schema.ini, relative to the file>"` });
+});
+
+test('a config file that extends nothing is refused for that, not for the keys it lacks', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobsystem-config-'));
+  const file = join(dir, 'production.ini');
+  writeFileSync(file, '[database]\nurl: postgres://db.example.com/app\n');
+  t.throws(() => loadConfig(file), { instanceOf: ConfigError, message: new RegExp(`^config file ${file} has no \\[meta\\] extends: an instance file must extend the schema`) });
+});
+
+test('the job sections are those that link to job_runner, not the template itself', (t) => {
+  const config = loadConfig(instance('[do_qux_example]\nlink: job_runner\ndbuser: dofoo\nsource_interface: lib.x.IQuxExample'));
+  t.deepEqual(jobSectionNames(config), ['do_foo', 'do_qux_example']);
+  t.notThrows(() => checkJobSection(config, 'do_qux_example'));
+  t.throws(() => checkJobSection(config, 'scripts'), { instanceOf: ConfigError, message: /^\[scripts\] is not a job section: .*; job sections in .*: do_foo, do_qux_example$/ });
+  t.throws(() => checkJobSection(config, 'job_runner'), { instanceOf: ConfigError, message: /^\[job_runner\] is the template that job sections link to/ });
 });
 
 test('an unknown section is named, with the sections that exist', (t) => {

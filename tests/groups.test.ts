@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { loadConfig } from '../lib/services/config/loadConfig.ts';
-import { sectionsInGroups } from '../lib/services/job/jobSourceGroups.ts';
+import { describeGroups, sectionsInGroups, selectSections } from '../lib/services/job/jobSourceGroups.ts';
+import { processStartTime } from '../lib/services/processStartTime.ts';
 import { reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
 import { ScriptedJob } from './helpers/scriptedJob.ts';
@@ -50,8 +52,63 @@ test.serial('-e leaves a section out', async (t) => {
   t.notRegex(result.stderr, /second_broken/);
 });
 
-test.serial('a group with no sections is bad input', async (t) => {
+test.serial('an excluded name is matched against the selected sections, and one that is not there is reported', (t) => {
+  const config = loadConfig(groupsConfig());
+  t.deepEqual(selectSections(config, ['NIGHTLY'], ['third_elsewhere', 'IScriptedJobSource']), { sections: ['second_broken'], notInGroups: ['third_elsewhere'], unknownGroups: [] });
+  t.deepEqual(selectSections(config, ['WEEKLY', 'NIGHTLY']).unknownGroups, ['WEEKLY']);
+});
+
+test.serial('the groups are described with their sections, in group order', (t) => {
+  t.is(describeGroups(loadConfig(groupsConfig())), 'HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken');
+});
+
+test.serial('a group with no sections is bad input and the line lists the groups', async (t) => {
   const result = await runScript('cronscripts/process-job-source-groups.ts', ['WEEKLY'], { env: { JOBS_CONFIG: groupsConfig() } });
   t.is(result.code, 2);
-  t.is(result.stderr, 'ERROR   process-job-source-groups: no job section is in crontab group WEEKLY (see --help)\n');
+  t.is(result.stderr, 'ERROR   process-job-source-groups: no job section is in crontab group WEEKLY; groups and their sections: HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken (see --help)\n');
+});
+
+test.serial('no group is a usage error that lists the groups and their sections', async (t) => {
+  const result = await runScript('cronscripts/process-job-source-groups.ts', [], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 2);
+  t.is(result.stderr, 'ERROR   process-job-source-groups: name at least one crontab group; groups and their sections: HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken (see --help)\n');
+});
+
+test.serial('--help lists the groups and their sections', async (t) => {
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['--help'], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^process-job-source-groups GROUP\.\.\. \[-e SECTION_OR_SOURCE\]\.\.\. \[options\]\n/);
+  t.regex(result.stdout, /Groups and their sections:\nHOURLY: third_elsewhere\nMAIN: do_foo\nNIGHTLY: first_ok, second_broken\n/);
+});
+
+test.serial('excluding every section of a group exits 0 with nothing to do', async (t) => {
+  const id = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' })).job.id;
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['HOURLY', '-e', 'IScriptedJobSource'], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stderr, 'INFO    Nothing to do: every section of HOURLY is excluded.\n');
+  t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
+  await db().admin.query('DELETE FROM job WHERE id = $1', [id]);
+});
+
+test.serial("an excluded name that is not in the group is one INFO line, and the run goes on", async (t) => {
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['NIGHTLY', '-e', 'second_broken', '-e', 'third_elsewhere'], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stderr.split('\n')[0], "INFO    'third_elsewhere' is not in NIGHTLY");
+  t.regex(result.stderr, /Running job source first_ok\./);
+  t.regex(result.stderr, /Ran 1 job sources; 0 failed\./);
+});
+
+test.serial('a section whose lock another run holds is skipped, not counted as failed', async (t) => {
+  mkdirSync(db().lockDir, { recursive: true });
+  const lock = join(db().lockDir, 'first_ok.lock');
+  writeFileSync(lock, `${hostname()}:${process.pid}:${processStartTime('self')}\n`);
+  try {
+    const result = await runScript('cronscripts/process-job-source-groups.ts', ['NIGHTLY', '-e', 'second_broken'], { env: { JOBS_CONFIG: groupsConfig() } });
+    t.is(result.code, 0, result.stderr);
+    t.regex(result.stderr, /INFO {4}Lockfile .*first_ok\.lock in use by pid \d+/);
+    t.regex(result.stderr, /INFO {4}Job source first_ok is still running from an earlier start; skipped\.\n/);
+    t.regex(result.stderr, /Ran 1 job sources; 0 failed\./);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 });

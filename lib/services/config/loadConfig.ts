@@ -28,6 +28,11 @@ export class ConfigSection {
     return this.values.has(key);
   }
 
+  /** True when the schema (or the section it links to) declares `key` for this section. */
+  declares(key: string): boolean {
+    return this.declarations.has(key);
+  }
+
   private value(key: string, datatype: Datatype | Datatype[]): ConfigValue {
     const wanted = Array.isArray(datatype) ? datatype : [datatype];
     const declaration = this.declarations.get(key);
@@ -105,11 +110,37 @@ function readChain(file: string): IniFile[] {
 }
 
 /**
+ * The instance file: JOBS_CONFIG, or config/development.ini when it is not set. Set but empty
+ * (`JOBS_CONFIG=` in a crontab) is a mistake, not a request for the development config.
+ */
+export function configFileFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
+  const named = env.JOBS_CONFIG;
+  if (named === undefined) return fromRoot(DEFAULT_CONFIG_FILE);
+  if (named.trim() === '') {
+    throw new ConfigError(`JOBS_CONFIG is set but empty: set it to the instance config file (e.g. JOBS_CONFIG=/srv/jobsystem/config/production.ini), or unset it to use ${DEFAULT_CONFIG_FILE}`);
+  }
+  return named;
+}
+
+/** An empty file, or one that extends no schema, is named for what it is, not for a key it lacks. */
+function checkChain(chain: IniFile[]): void {
+  const instance = chain.at(-1)!;
+  if (instance.values.size === 0 && instance.datatypes.size === 0) {
+    throw new ConfigError(`config file ${instance.path} is empty: an instance file starts with "[meta]" and "extends: <path of config/schema.ini, relative to the file>"`);
+  }
+  const root = chain[0]!;
+  if (root.datatypes.size === 0) {
+    throw new ConfigError(`config file ${root.path} has no [meta] extends: an instance file must extend the schema; add "[meta]" and "extends: <path of config/schema.ini, relative to the file>" at its top`);
+  }
+}
+
+/**
  * Load and validate a configuration. Every problem is found here, at start-up, and reported
  * as one ConfigError line naming the file, section and key.
  */
-export function loadConfig(file: string = process.env.JOBS_CONFIG || fromRoot(DEFAULT_CONFIG_FILE)): Config {
+export function loadConfig(file: string = configFileFromEnvironment()): Config {
   const chain = readChain(resolve(file));
+  checkChain(chain);
   // Declarations (datatype and documentation) may come from any file in the chain; values
   // from later files override earlier ones.
   const declarations = new Map<string, Map<string, KeyDeclaration>>();

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/errors.ts';
 import type { Config } from '../config/loadConfig.ts';
 import { withDatabaseClient } from './databaseClient.ts';
 import { ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
@@ -40,12 +41,33 @@ export interface ResolvedDatabase {
 }
 
 /**
+ * Refuse a database URL that is not a postgres:// URL with a host, before anything tries to
+ * connect to it (`DATABASE_URL=database` would otherwise look up a host named "base").
+ */
+export function checkDatabaseUrl(url: string, where: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed && /^postgres(ql)?:$/.test(parsed.protocol) && (parsed.hostname !== '' || parsed.searchParams.has('host'))) return;
+  // Shown with anything that may be a password (between ':' and '@') masked.
+  const shown = url.replace(/:[^:@/]*@/, ':***@');
+  throw new ConfigError(`${where} '${shown}' is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database, or leave it unset to use the embedded PostgreSQL`);
+}
+
+/**
  * Where scripts connect: DATABASE_URL, else [database] url, else the embedded PostgreSQL,
  * started on demand with its database created on first use.
  */
 export async function resolveDatabase(config: Config): Promise<ResolvedDatabase> {
-  const url = process.env.DATABASE_URL || config.section('database').optional<string>('url');
-  if (url) return { url, embedded: false };
+  const fromEnvironment = process.env.DATABASE_URL;
+  const url = fromEnvironment || config.section('database').optional<string>('url');
+  if (url) {
+    checkDatabaseUrl(url, fromEnvironment ? 'DATABASE_URL' : `[database] url in ${config.file}`);
+    return { url, embedded: false };
+  }
   const options = embeddedOptions(config);
   const adminUrl = await ensureEmbeddedPostgres(options);
   await ensureDatabase(adminUrl, options.database);

@@ -6,13 +6,14 @@
 // SIGINT/SIGTERM and turns every exit status into 0.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chown, mkdir, readFile, rm } from 'node:fs/promises';
 import { arch, platform, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { fromRoot } from '../paths.ts';
+import { DatabaseUnavailable } from './connectionErrors.ts';
 import { withDirectoryLock } from './directoryLock.ts';
 
 const run = promisify(execFile);
@@ -96,6 +97,72 @@ async function postgresUserIds(create = false): Promise<{ uid: number; gid: numb
   }
 }
 
+/** A folder that a user cannot enter, and why. */
+export interface BlockingFolder {
+  folder: string;
+  mode: number;
+  ownerUid: number;
+}
+
+/**
+ * The first existing folder on the way to each of `paths` (the paths themselves excluded)
+ * that a process running as uid/gid cannot enter: no search (x) permission for it. Checked
+ * the way the kernel checks a process started with that uid and gid and no other groups, as
+ * Node starts initdb and pg_ctl. Folders that do not exist yet are created later with the
+ * usual mode, which others may enter.
+ */
+export function unreachableFolder(paths: readonly string[], uid: number, gid: number): BlockingFolder | undefined {
+  for (const path of paths) {
+    const folders: string[] = [];
+    for (let current = dirname(resolve(path)); ; current = dirname(current)) {
+      folders.unshift(current);
+      if (dirname(current) === current) break;
+    }
+    for (const folder of folders) {
+      let stat;
+      try {
+        stat = statSync(folder);
+      } catch {
+        break;
+      }
+      const bit = stat.uid === uid ? 0o100 : stat.gid === gid ? 0o010 : 0o001;
+      if ((stat.mode & bit) === 0) return { folder, mode: stat.mode & 0o7777, ownerUid: stat.uid };
+    }
+  }
+  return undefined;
+}
+
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.split(':')[2] === String(uid));
+    if (line) return line.split(':')[0]!;
+  } catch {
+    // no passwd file: the number will do
+  }
+  return `uid ${uid}`;
+}
+
+/**
+ * Run as root, the server runs as user postgres, which must reach its binaries and its
+ * folder: a checkout under a private folder (mode 700, as /root is) fails deep inside initdb
+ * with "EACCES". Say it before, in one line, with what to do.
+ */
+async function checkReachableByPostgres(dataDir: string, ids: { uid: number; gid: number }): Promise<void> {
+  const { initdb } = await binaries();
+  const blocked = unreachableFolder([initdb], ids.uid, ids.gid) ?? unreachableFolder([dataDir], ids.uid, ids.gid);
+  if (!blocked) return;
+  const binariesBlocked = unreachableFolder([initdb], ids.uid, ids.gid) !== undefined;
+  const choices = [
+    'move the checkout to a folder other users can enter',
+    `run chmod o+x ${blocked.folder}`,
+    ...(binariesBlocked ? [] : ['set [database] embedded_data_dir to such a folder']),
+    'set DATABASE_URL (TEST_DATABASE_URL for the tests) to a PostgreSQL server of your own',
+  ];
+  throw new DatabaseUnavailable(
+    `the embedded PostgreSQL runs as user postgres (PostgreSQL refuses to run as root), which cannot enter ${blocked.folder} (mode ${blocked.mode.toString(8)}, owner ${userName(blocked.ownerUid)}) to reach ${binariesBlocked ? 'its programs' : dataDir}: ${choices.slice(0, -1).join(', ')}, or ${choices.at(-1)}`,
+  );
+}
+
 async function initialise(dataDir: string): Promise<void> {
   const { initdb } = await binaries();
   const ids = await postgresUserIds(true);
@@ -128,6 +195,8 @@ export async function ensureEmbeddedPostgres(options: EmbeddedOptions = EMBEDDED
   return withDirectoryLock(`${dataDir}.start-lock`, 120_000, async () => {
     const startedMeanwhile = runningPort(options.dataDir);
     if (await answers(startedMeanwhile)) return embeddedUrl(startedMeanwhile!);
+    const ids = await postgresUserIds(true);
+    if (ids) await checkReachableByPostgres(dataDir, ids);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       await rm(dataDir, { recursive: true, force: true });
       await initialise(dataDir);

@@ -16,13 +16,17 @@ import { SchemaBehind, schemaState } from './schemaState.ts';
 export class UpgradeSchemaScript extends CronScript {
   readonly scriptName = 'upgrade-schema';
 
+  protected override usage(): string {
+    return '$0 [--check]';
+  }
+
+  protected override description(): string {
+    return 'Create or upgrade the jobsystem schema (schema.sql) in the database of DATABASE_URL, or [database] url, ' +
+      'or the embedded PostgreSQL. Run it as the owner of the tables; it is idempotent.';
+  }
+
   protected override defineOptions(argv: Argv): Argv {
-    return argv
-      .usage(
-        '$0 [--check]\n\nCreate or upgrade the jobsystem schema (schema.sql) in the database of DATABASE_URL, or [database] url, ' +
-          'or the embedded PostgreSQL. Run it as the owner of the tables; it is idempotent.',
-      )
-      .option('check', { type: 'boolean', default: false, description: 'Apply nothing: exit 0 when the schema is current, 4 when it needs this command' });
+    return argv.option('check', { type: 'boolean', default: false, description: 'Apply nothing: exit 0 when the schema is current, 4 when it needs this command' });
   }
 
   override async main(): Promise<void> {

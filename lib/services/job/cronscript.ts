@@ -9,6 +9,7 @@ import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronS
 import { toError } from './interfaces/errors.ts';
 import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
+import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -37,12 +38,33 @@ export class JobCronScript extends CronScript {
     this.commandlineConfig = options.commandlineConfig ?? false;
   }
 
+  protected override usage(): string {
+    return this.commandlineConfig ? '$0 <section> [options]' : '$0 [options]';
+  }
+
+  protected override description(): string {
+    if (this.commandlineConfig) {
+      return 'Run every ready job of the job source named by a job section of the config (its dbuser and source_interface), once.';
+    }
+    const source = this.sourceInterface ? this.sourceInterface.name : 'the job source';
+    const section = this.configName ?? '?';
+    return `Run every ready job of ${source} once, as config section [${section}] says.\nIts lock file is <lock_dir>/${section}.lock.`;
+  }
+
+  protected override usageErrorHint(): string {
+    if (!this.commandlineConfig) return '';
+    try {
+      return `job sections: ${jobSectionNames(this.config).join(', ') || 'none'}`;
+    } catch {
+      return '';
+    }
+  }
+
   protected override defineOptions(argv: Argv): Argv {
     if (!this.commandlineConfig) return argv;
     return argv
-      .usage('$0 <section>\n\nRun every ready job of the job source named by a config section, once.')
       .positional('section', { type: 'string', description: 'Config section naming dbuser and source_interface' })
-      .demandCommand(1, 1, 'name the config section to run, e.g. do_foo', 'name one config section only');
+      .demandCommand(1, 1, 'name the config section to run', 'name one config section only');
   }
 
   /** The config section this run uses. */
@@ -59,6 +81,10 @@ export class JobCronScript extends CronScript {
   /** The job source interface this run uses: the subclass's, or the section's source_interface. */
   async findSourceInterface(): Promise<JobSourceInterface> {
     return this.sourceInterface ?? findJobSourceInterface(this.config.section(this.sectionName).string('source_interface'));
+  }
+
+  protected override checkInput(): void {
+    checkJobSection(this.config, this.sectionName);
   }
 
   override async main(): Promise<void> {

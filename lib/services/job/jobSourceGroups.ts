@@ -1,20 +1,64 @@
 import { spawn } from 'node:child_process';
 import type { Config } from '../config/loadConfig.ts';
 import { fromRoot } from '../paths.ts';
+import { ExitStatus } from '../scripts/exitStatus.ts';
 import type { Logger } from '../scripts/logger.ts';
+import { jobSectionNames } from './jobSections.ts';
 
-/** The job sections (those with a source_interface) whose crontab_group is one of `groups`,
- * less those excluded by section name or by the last part of their source_interface. */
+/** Every crontab group and its job sections, groups in name order, sections in config order. */
+export function jobSectionsByGroup(config: Config): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const name of jobSectionNames(config)) {
+    const group = config.section(name).optional<string>('crontab_group');
+    if (group === undefined) continue;
+    groups.set(group, [...(groups.get(group) ?? []), name]);
+  }
+  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `MAIN: do_foo; NIGHTLY: first_ok, second_broken`, for messages and --help. */
+export function describeGroups(config: Config): string {
+  const groups = [...jobSectionsByGroup(config)];
+  return groups.length ? groups.map(([group, sections]) => `${group}: ${sections.join(', ')}`).join('; ') : 'none';
+}
+
+/** The last part of a section's source_interface: `IDoFooJobSource`. */
+function sourceName(config: Config, section: string): string | undefined {
+  return config.section(section).optional<string>('source_interface')?.split('.').at(-1);
+}
+
+export interface GroupSelection {
+  /** The job sections to run, in config order. */
+  sections: string[];
+  /** Excluded names that name no section of the groups (Launchpad logs each, then goes on). */
+  notInGroups: string[];
+  /** Groups that have no job section at all. */
+  unknownGroups: string[];
+}
+
+/**
+ * The job sections whose crontab_group is one of `groups`, less those excluded by section
+ * name or by the last part of their source_interface (Launchpad's -e JOB_SOURCE).
+ */
+export function selectSections(config: Config, groups: readonly string[], exclude: readonly string[] = []): GroupSelection {
+  const byGroup = jobSectionsByGroup(config);
+  const selected = new Set(groups.flatMap((group) => byGroup.get(group) ?? []));
+  const notInGroups: string[] = [];
+  for (const name of exclude) {
+    const matching = [...selected].filter((section) => section === name || sourceName(config, section) === name);
+    if (matching.length === 0) notInGroups.push(name);
+    for (const section of matching) selected.delete(section);
+  }
+  return {
+    sections: jobSectionNames(config).filter((name) => selected.has(name)),
+    notInGroups,
+    unknownGroups: groups.filter((group) => !byGroup.has(group)),
+  };
+}
+
+/** The sections selectSections() would run. */
 export function sectionsInGroups(config: Config, groups: readonly string[], exclude: readonly string[] = []): string[] {
-  const wanted = new Set(groups);
-  const excluded = new Set(exclude);
-  return config.sectionNames().filter((name) => {
-    const section = config.section(name);
-    const source = section.optional<string>('source_interface');
-    if (!source || !section.has('crontab_group')) return false;
-    if (!wanted.has(section.string('crontab_group'))) return false;
-    return !excluded.has(name) && !excluded.has(source.split('.').at(-1)!);
-  });
+  return selectSections(config, groups, exclude).sections;
 }
 
 /** Run `run_jobs.ts <section>` for each section, one after another; returns how many failed. */
@@ -27,7 +71,10 @@ export async function runSections(sections: readonly string[], passArgs: readonl
       child.on('error', () => resolve(1));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
-    if (status !== 0) {
+    if (status === ExitStatus.LOCK_BUSY) {
+      // Still running from an earlier start: not a failure, its run goes on.
+      logger.info(`Job source ${section} is still running from an earlier start; skipped.`);
+    } else if (status !== 0) {
       failed += 1;
       logger.info(`Job source ${section} ended with exit status ${status}.`);
     }

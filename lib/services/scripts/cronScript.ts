@@ -8,23 +8,14 @@ import { SchemaBehind } from '../database/schemaState.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import { makeOopsFiler, type OopsFiler } from '../oops/filer.ts';
 import type { OopsReport } from '../oops/report.ts';
-import { LockBusy, LockFile } from './lockFile.ts';
-import { createScriptLogger, type LogLevel, type Logger } from './logger.ts';
+import { ExitStatus, helpEpilogue } from './exitStatus.ts';
+import { LockBusy, LockFile, LockPathError } from './lockFile.ts';
+import { checkLogFile, createScriptLogger, LogFileError, type LogLevel, type Logger } from './logger.ts';
 
 /** An OOPS id in a log line (see lib/services/oops/report.ts). */
 const NAMES_AN_OOPS = /\bOOPS-[0-9A-Za-z]+\b/;
 
-/** Exit statuses of every script, documented in the README. */
-export const ExitStatus = {
-  OK: 0,
-  FAILURE: 1,
-  LOCK_BUSY: 1,
-  BAD_INPUT: 2,
-  DATABASE_UNAVAILABLE: 3,
-  SCHEMA_BEHIND: 4,
-  INTERRUPTED: 130,
-  TERMINATED: 143,
-} as const;
+export { ExitStatus } from './exitStatus.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -74,6 +65,29 @@ export abstract class CronScript {
     return argv;
   }
 
+  /** The usage line of --help; `$0` is the script's name. */
+  protected usage(): string {
+    return '$0 [options]';
+  }
+
+  /** What the script does, under the usage line of --help. */
+  protected description(): string {
+    return '';
+  }
+
+  /** More exit statuses than every script's, for --help: [status, meaning]. */
+  protected extraExitStatuses(): Array<[string, string]> {
+    return [];
+  }
+
+  /** Said after a usage error's message, e.g. what the valid choices are. */
+  protected usageErrorHint(): string {
+    return '';
+  }
+
+  /** Refuse bad input before the lock file is made: throw a UsageError or ConfigError. */
+  protected checkInput(): void {}
+
   /** The work, run under the lock. */
   abstract main(): Promise<void>;
 
@@ -101,8 +115,11 @@ export abstract class CronScript {
   }
 
   private parseArgs(): CommonArgs {
+    const description = this.description();
     const argv = yargs(this.testArgs ?? hideBin(process.argv))
       .scriptName(this.scriptName)
+      .usage(description ? `${this.usage()}\n\n${description}` : this.usage())
+      .epilogue(helpEpilogue(this.extraExitStatuses()))
       .option('verbose', { alias: 'v', type: 'count', description: 'Log more (repeat for more)' })
       .option('quiet', { alias: 'q', type: 'count', description: 'Log less (repeat for less)' })
       .option('log-file', { type: 'string', description: 'Also write the log to this file' })
@@ -188,9 +205,13 @@ export abstract class CronScript {
     try {
       void this.args;
       void this.config;
+      const logFile = this.args['log-file'];
+      if (logFile !== undefined && !this.scriptLogger) checkLogFile(logFile);
+      this.checkInput();
       lock = new LockFile(this.lockFilePath());
       this.logger.debug(`Creating lockfile: ${lock.path}`);
       lock.acquire();
+      if (lock.tookOver) this.logger.info(`Took over stale lockfile ${lock.path} (it named ${lock.tookOver}).`);
       await this.main();
       return this.exitStatusAfterMain();
     } catch (thrown) {
@@ -209,8 +230,13 @@ export abstract class CronScript {
       this.logger.info(error.message);
       return ExitStatus.LOCK_BUSY;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      this.plainError(`${this.scriptName}: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
+    if (error instanceof UsageError) {
+      const hint = this.usageErrorHint();
+      this.plainError(`${this.scriptName}: ${error.message}${hint ? `; ${hint}` : ''} (see --help)`);
+      return ExitStatus.BAD_INPUT;
+    }
+    if (error instanceof ConfigError || error instanceof LogFileError || error instanceof LockPathError) {
+      this.plainError(`${this.scriptName}: ${error.message}`);
       return ExitStatus.BAD_INPUT;
     }
     const message = error.message;

@@ -1,3 +1,5 @@
+import { closeSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import winston from 'winston';
 import Transport from 'winston-transport';
 import { redactSecrets } from '../oops/redact.ts';
@@ -64,6 +66,36 @@ class ProblemTransport extends Transport {
   }
 }
 
+/** The --log-file cannot be written: one line saying what to do (bad input). */
+export class LogFileError extends Error {
+  override name = 'LogFileError';
+}
+
+/**
+ * Check that the log file can be opened for appending, before the logger opens it (winston
+ * would report it later as an unhandled 'error' event, and create missing folders on the way).
+ */
+export function checkLogFile(path: string): void {
+  const folder = dirname(resolve(path));
+  let folderCode: string | undefined;
+  try {
+    if (!statSync(folder).isDirectory()) folderCode = 'ENOTDIR';
+  } catch (error) {
+    folderCode = (error as NodeJS.ErrnoException).code ?? 'unknown';
+  }
+  if (folderCode === 'ENOENT') {
+    throw new LogFileError(`cannot write the log file ${path}: its folder ${folder} does not exist; create the folder, or name another --log-file`);
+  }
+  if (folderCode) throw new LogFileError(`cannot write the log file ${path}: cannot use its folder ${folder} (${folderCode}); name another --log-file`);
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    const why = code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot create it there (${code})`;
+    throw new LogFileError(`cannot write the log file ${path}: ${why}; name a file this user can write with --log-file`);
+  }
+}
+
 /** A winston logger writing to stderr (and a file), wrapped in the Logger interface. */
 export function createScriptLogger(options: ScriptLoggerOptions): Logger & { close(): Promise<void> } {
   const transports: Transport[] = [
@@ -76,6 +108,13 @@ export function createScriptLogger(options: ScriptLoggerOptions): Logger & { clo
     level: options.level,
     format: lineFormat(options.timestamps),
     transports,
+  });
+  // A log file that fails later (disk full, removed folder) is said once on stderr; the run goes on.
+  let fileFailed = false;
+  logger.on('error', (error: unknown) => {
+    if (fileFailed) return;
+    fileFailed = true;
+    process.stderr.write(`ERROR   cannot write the log file ${options.logFile}: ${error instanceof Error ? error.message : String(error)}\n`);
   });
   const debugging = LEVELS[options.level] >= LEVELS.debug;
   return {
