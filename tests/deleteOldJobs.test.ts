@@ -1,10 +1,12 @@
 // Pruning old finished jobs: pruneJobs() and cronscripts/delete_old_jobs.ts, on real PostgreSQL.
+import { spawn } from 'node:child_process';
 import test from 'ava';
 import { DoFooJob } from '../lib/component/foo/model/dofoojob.ts';
 import { DeleteOldJobsScript } from '../lib/services/admin/deleteOldJobsScript.ts';
 import { pruneJobs } from '../lib/services/admin/pruneJobs.ts';
 import { withDatabaseClient } from '../lib/services/database/databaseClient.ts';
 import { JobStatus } from '../lib/services/job/interfaces/jobStatus.ts';
+import { fromRoot } from '../lib/services/paths.ts';
 import { ListLogger } from '../lib/services/scripts/logger.ts';
 import { makeFoo } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
@@ -179,4 +181,29 @@ test.serial('delete_old_jobs logs progress lines on long runs', async (t) => {
   t.deepEqual(logger.lines.slice(0, -1), ['DEBUG Creating lockfile: ' + script.lockFilePath(), 'INFO Deleted 2 jobs so far.', 'INFO Deleted 4 jobs so far.', 'INFO Deleted 5 jobs so far.']);
   t.regex(logger.lines.at(-1)!, /^INFO Deleted 5 COMPLETED or FAILED jobs older than /);
   t.deepEqual(await remainingJobIds(), []);
+});
+
+test.serial('SIGTERM stops delete_old_jobs after the statement in progress, keeping what it deleted, with exit 143', async (t) => {
+  await db().admin.query(`
+    INSERT INTO job (job_type, status, date_created, date_finished)
+    SELECT 'PrunedJob', 'COMPLETED', now() - interval '3 days', now() - interval '3 days' FROM generate_series(1, 20000)`);
+  // One job per statement: a run long enough to be stopped in the middle.
+  const child = spawn(fromRoot('cronscripts/delete_old_jobs.ts'), ['--batch-size', '1', '-v'], { env: { ...process.env, JOBS_CONFIG: db().configFile }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let signalled = false;
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (!signalled && stderr.includes('Deleted 1 jobs so far.')) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  t.is(await exited, 143, stderr.slice(-500));
+  const last = stderr.trimEnd().split('\n').at(-1)!;
+  const match = /^INFO {4}Received SIGTERM: stopped after deleting (\d+) COMPLETED or FAILED jobs older than /.exec(last);
+  t.truthy(match, last);
+  const deleted = Number(match![1]);
+  t.true(deleted >= 1);
+  t.is((await remainingJobIds()).length, 20_000 - deleted);
 });
