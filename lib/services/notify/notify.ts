@@ -11,6 +11,7 @@ const TEXT = 'SELECT pg_notify($1, $2)';
  */
 export async function notify(target: pg.ClientBase | EntityManager, payload: NotifyPayload, channel = NOTIFY_CHANNEL): Promise<void> {
   const params = [channel, encodePayload(payload)];
+  // Two branches for the type checker: the two query() signatures do not unite.
   if (isEntityManager(target)) {
     await target.query(TEXT, params);
   } else {
