@@ -44,6 +44,8 @@ COMMENT ON COLUMN job.date_finished IS 'When the job reached COMPLETED or FAILED
 COMMENT ON COLUMN job.requester IS 'Who asked for the job (a user name or a system name), for operators and notifications.';
 COMMENT ON COLUMN job.json_data IS 'Arguments common to all job types, as JSON.';
 COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt.';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS runner_deaths integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN job.runner_deaths IS 'How many times a runner died (its lease expired) or crashed while holding the job. A WAITING job with runner_deaths > 0 is a suspect: runners claim it only on its own, apart from other jobs (in a worker process of its own), so a job that kills its runner cannot take other jobs down with it. The attempt a dead runner had counted is taken back; past max(max_retries, 1) + 1 deaths the job is FAILED.';
 
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with
@@ -54,6 +56,9 @@ CREATE INDEX IF NOT EXISTS job__ready__idx ON job (job_type, id) WHERE status = 
 CREATE INDEX IF NOT EXISTS job__ready_by_id__idx ON job (id) WHERE status = 'WAITING';
 -- Finding jobs left RUNNING by a dead runner (lease passed).
 CREATE INDEX IF NOT EXISTS job__running_lease__idx ON job (lease_expires) WHERE status = 'RUNNING';
+-- Suspects (jobs a runner died holding) waiting to be run on their own: a handful at most, so
+-- finding the next one reads a tiny index instead of the whole ready queue.
+CREATE INDEX IF NOT EXISTS job__suspect__idx ON job (id) WHERE status = 'WAITING' AND runner_deaths > 0;
 
 -- The example domain of the seed: a Foo, and jobs that frozzle it.
 CREATE TABLE IF NOT EXISTS foo (

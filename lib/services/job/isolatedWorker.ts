@@ -48,6 +48,9 @@ process.on('message', (message: ParentMessage) => {
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => {
+  // The parent is gone (it retired this worker, or died): a job still running here has lost
+  // its heartbeat, so do not wait for it; its transaction rolls back with the connection.
+  setTimeout(() => process.exit(0), 1000).unref();
   void dataSource.destroy().finally(() => process.exit(0));
 });
 send({ type: 'ready' });

@@ -22,6 +22,8 @@ export class Job {
   requester: string | null = null;
   jsonData: Record<string, unknown> | null = null;
   claimedBy: string | null = null;
+  /** How many times a runner died holding this job; > 0 while WAITING: a suspect, run on its own. */
+  runnerDeaths = 0;
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -106,5 +108,6 @@ export const JobEntity = new EntitySchema<Job>({
     requester: { type: 'text', nullable: true },
     jsonData: { name: 'json_data', type: 'jsonb', nullable: true },
     claimedBy: { name: 'claimed_by', type: 'text', nullable: true },
+    runnerDeaths: { name: 'runner_deaths', type: 'integer', default: 0 },
   },
 });
