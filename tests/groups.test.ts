@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { loadConfig } from '../lib/services/config/loadConfig.ts';
 import { sectionsInGroups } from '../lib/services/job/jobSourceGroups.ts';
-import { reloadJob } from './helpers/factory.ts';
+import { makeJob, reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
 import { ScriptedJob } from './helpers/scriptedJob.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -50,4 +50,19 @@ test.serial('a group with no sections is bad input', async (t) => {
   const result = await runScript('cronscripts/process-job-source-groups.ts', ['WEEKLY'], { env: { JOBS_CONFIG: groupsConfig() } });
   t.is(result.code, 2);
   t.is(result.stderr, 'ERROR   process-job-source-groups: no job section is in crontab group WEEKLY (see --help)\n');
+});
+
+test.serial('process-job-source-groups warns about waiting jobs whose job_type no section runs, naming their ids and type', async (t) => {
+  const orphans = [await makeJob(db().admin.manager, { jobType: 'NoSectionRunsThisJob' }), await makeJob(db().admin.manager, { jobType: 'NoSectionRunsThisJob' })];
+  const served = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' })).job.id;
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['NIGHTLY', '-e', 'second_broken'], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 0, result.stderr);
+  const ids = orphans.map((job) => job.id).join(', ');
+  t.regex(
+    result.stderr,
+    new RegExp(`WARNING 2 waiting job\\(s\\) of job_type NoSectionRunsThisJob, which no section of the config runs \\(sections whose source could not be loaded: second_broken\\), will never run: ids ${ids}\\.`),
+  );
+  t.notRegex(result.stderr, /job_type ScriptedJob|job_type DoFooJob/);
+  t.is((await reloadJob(db().admin.manager, served)).status, 'COMPLETED');
+  await db().admin.query('DELETE FROM job WHERE id = ANY($1)', [orphans.map((job) => job.id)]);
 });

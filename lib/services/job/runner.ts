@@ -18,6 +18,7 @@ import { releaseJobs } from './sql/releaseJob.ts';
 import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
+import { selectClaimedJob } from './sql/selectClaimedJob.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 /** Files an OOPS report for an error and returns it (the cron script writes it to disk). */
@@ -93,6 +94,8 @@ export class JobRunner {
   private readonly quickJobMs: number;
   private readonly averageMs = new Map<string, number>();
   private stopping = false;
+  /** A job crashed this process: nothing more is committed; it is about to exit. */
+  private crashed = false;
   private heartbeatFailed = false;
   private readonly maxRecordedJobs: number;
   /** The highest job id this run has claimed: the next claim starts after it. */
@@ -264,10 +267,9 @@ export class JobRunner {
    * suspect when it was running and the blame could not be laid; then the process exits 1.
    */
   private guardAgainstCrashes(): { remove(): void } {
-    let crashed = false;
     const onCrash = (thrown: unknown, kind: 'UncaughtException' | 'UnhandledRejection') => {
-      if (crashed) return;
-      crashed = true;
+      if (this.crashed) return;
+      this.crashed = true;
       this.stopping = true;
       process.exitCode = 1;
       const culprit = this.runningJob.getStore();
@@ -301,7 +303,11 @@ export class JobRunner {
     const error = new Error(`${thrown.name}: ${thrown.message}`);
     error.name = kind;
     error.stack = `${kind}: ${thrown.stack ?? thrown.message}`;
-    await this.handleFailure(culprit, error);
+    if (await selectClaimedJob(this.options.dataSource.manager, culprit.job.id, this.owner)) return this.handleFailure(culprit, error);
+    // It had already finished (its timer or promise outlived its run): report the crash alone.
+    const oops = await this.options.fileOops(error, culprit.getOopsVars());
+    this.logger.info(`${culprit.toString()} had already finished. Job resulted in OOPS: ${oops.id}`);
+    this.oopsIds.push(oops.id);
   }
 
   /** How many jobs one loop claims: what it expects to start within claimAheadMs, and its
@@ -381,6 +387,8 @@ export class JobRunner {
     const batch = new BatchTransaction(this.options.dataSource, this.owner);
     const byId = new Map(jobs.map((job) => [job.job.id, job]));
     const commit = async () => {
+      // After a crash the jobs of the open batch are handed back, not committed.
+      if (this.crashed) return batch.abandon();
       const rolledBack = await batch.commit();
       if (rolledBack.length === 0) return;
       // A job of the transaction was taken over: nothing of it was committed. Hand back
@@ -465,13 +473,13 @@ export class JobRunner {
         await this.runningJob.run(job, () => job.run(queryRunner.manager));
         return finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED');
       });
-      if (finished) {
+      if (finished && !this.crashed) {
         await queryRunner.commitTransaction();
         job.job.status = 'COMPLETED';
         this.record(job, 'completed');
       } else {
         await queryRunner.rollbackTransaction();
-        this.lost(job);
+        if (!this.crashed) this.lost(job);
       }
       return;
     } catch (thrown) {
