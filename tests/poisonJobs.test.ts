@@ -83,11 +83,13 @@ for (const [label, keys] of [
     // Poison among healthy jobs, in the batches they are claimed in.
     const healthy: number[] = [];
     const poison = new Map<number, RegExp>();
-    // In this order the first two crash the runner's own process (and are caught there), the
-    // third kills it outright, and the jobs it held run again one by one in a worker process.
+    // In this order the first two crash the runner's own process: it hands back every job it
+    // holds, the running ones as suspects, and exits 1. The third kills it outright, and its
+    // jobs are taken back when their lease passes. Suspects then run one by one in a worker
+    // process, where each poison job shows what it does.
     const kinds: Array<[ScriptedPayload['action'], RegExp]> = [
-      ['throw-uncaught', /^UncaughtException: RangeError: thrown in a timer, outside run\(\)|uncaught exception: RangeError: thrown in a timer/],
-      ['reject-unhandled', /^UnhandledRejection: SyntaxError: rejected, and nobody listened|unhandled rejection: SyntaxError: rejected, and nobody listened/],
+      ['throw-uncaught', /^WorkerDied: The job crashed its worker process with an uncaught exception: RangeError: thrown in a timer, outside run\(\)$/],
+      ['reject-unhandled', /^WorkerDied: The job crashed its worker process with an unhandled rejection: SyntaxError: rejected, and nobody listened$/],
       ['exit', /^WorkerDied: The worker process running the job died \(exit code 1, signal null\)/],
     ];
     for (const [action, said] of kinds) {
@@ -99,6 +101,9 @@ for (const [label, keys] of [
     const config = scriptedConfig(db(), `poison-${label.replace(/\W/g, '')}`, { lease_duration: '1s', ...keys });
     const results = await runLikeCron(config, [...healthy, ...poison.keys()]);
     if (process.env.POISON_TEST_LOG) for (const result of results) t.log(result.stderr);
+    const stderr = results.map((result) => result.stderr).join('');
+    // (With concurrency, both may be running when the first of them crashes the runner.)
+    t.regex(stderr, /(An uncaught exception \(RangeError: thrown in a timer, outside run\(\)\)|An unhandled rejection \(SyntaxError: rejected, and nobody listened\)) crashed this runner while job\(s\) \d+.* ran; handed back \d+ job\(s\), the running ones to run on their own\. Runner resulted in OOPS: OOPS-/);
     t.log(`runs: ${results.length}, exit codes: ${results.map((result) => result.code).join(' ')}`);
     const [states] = await db().admin.query(
       `SELECT count(*)::integer AS jobs, count(*) FILTER (WHERE status = 'COMPLETED' AND attempt_count = 1)::integer AS done_once FROM job WHERE id = ANY($1)`,

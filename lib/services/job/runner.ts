@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../scripts/logger.ts';
@@ -18,7 +17,6 @@ import { releaseJobs } from './sql/releaseJob.ts';
 import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
-import { selectClaimedJob } from './sql/selectClaimedJob.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 /** Files an OOPS report for an error and returns it (the cron script writes it to disk). */
@@ -100,9 +98,7 @@ export class JobRunner {
   private readonly maxRecordedJobs: number;
   /** The highest job id this run has claimed: the next claim starts after it. */
   private claimedUpTo = 0;
-  /** The job whose code is running, for blaming an uncaught exception on it. */
-  private readonly runningJob = new AsyncLocalStorage<IRunnableJob>();
-  /** Jobs whose run() has started and not ended. */
+  /** Jobs whose run() has started and not ended: the suspects of a crash. */
   private readonly inFlight = new Set<IRunnableJob>();
   /** Average run time of every job this runner ran (ms), for how far ahead to claim. */
   private recentJobMs: number | undefined;
@@ -196,7 +192,9 @@ export class JobRunner {
     return this.suspectLane;
   }
 
-  /** Claim suspects one at a time and run each on its own (null: in this process). */
+  /** Claim suspects one at a time and run each on its own: in the executor's worker process,
+   * or (null) in this process once nothing else runs in it, so that if it kills the process
+   * again it was the only job held (rescueExpiredJobs.ts counts such deaths only). */
   private async runSuspects(source: IJobSource, executor: JobExecutor | null): Promise<void> {
     const manager = this.options.dataSource.manager;
     while (!this.stopping) {
@@ -261,10 +259,12 @@ export class JobRunner {
   }
 
   /**
-   * While jobs run in this process: an uncaught exception or unhandled rejection is blamed on
-   * the job whose code raised it (async context follows its timers and promises), which is
-   * FAILED with an OOPS; every other job this runner holds is handed back unstarted, or as a
-   * suspect when it was running and the blame could not be laid; then the process exits 1.
+   * While jobs run in this process: an uncaught exception or unhandled rejection crashes it.
+   * Which job raised it cannot be told for sure (a timer or promise may outlive the job that
+   * made it), so nothing more is committed, the jobs that were running are handed back as
+   * suspects (each then runs on its own in a worker process, where the guilty one fails with
+   * an OOPS that says what it did), the unstarted ones are handed back as they were, an OOPS
+   * for the crash is filed, and the process exits 1.
    */
   private guardAgainstCrashes(): { remove(): void } {
     const onCrash = (thrown: unknown, kind: 'UncaughtException' | 'UnhandledRejection') => {
@@ -272,10 +272,10 @@ export class JobRunner {
       this.crashed = true;
       this.stopping = true;
       process.exitCode = 1;
-      const culprit = this.runningJob.getStore();
+      const suspects = [...this.inFlight].map((job) => job.job.id);
       // Whatever happens below, the process does not outlive a crash for long.
       setTimeout(() => process.exit(1), 10_000).unref();
-      void this.handOverAfterCrash(toError(thrown), kind, culprit)
+      void this.handOverAfterCrash(toError(thrown), kind, suspects)
         .catch((error: unknown) => this.logger.error(`Could not hand back jobs after a crash: ${toError(error).message}; their leases cover them.`))
         .finally(() => process.exit(1));
     };
@@ -291,23 +291,18 @@ export class JobRunner {
     };
   }
 
-  private async handOverAfterCrash(thrown: Error, kind: 'UncaughtException' | 'UnhandledRejection', culprit: IRunnableJob | undefined): Promise<void> {
-    const what = kind === 'UncaughtException' ? 'an uncaught exception' : 'an unhandled rejection';
-    const suspects = culprit ? [] : [...this.inFlight].map((job) => job.job.id);
-    const handedBack = await handBackJobs(this.options.dataSource.manager, this.owner, culprit ? [culprit.job.id] : [], suspects);
-    this.logger.info(
-      `${culprit ? culprit.toString() : 'Code outside any job'} raised ${what} (${thrown.name}: ${thrown.message}); ` +
-        `handed back ${handedBack} job(s)${suspects.length > 0 ? `, ${suspects.length} of them to run on their own` : ''}; exiting.`,
-    );
-    if (!culprit) return;
+  private async handOverAfterCrash(thrown: Error, kind: 'UncaughtException' | 'UnhandledRejection', suspects: number[]): Promise<void> {
+    const what = kind === 'UncaughtException' ? 'An uncaught exception' : 'An unhandled rejection';
+    const handedBack = await handBackJobs(this.options.dataSource.manager, this.owner, suspects);
     const error = new Error(`${thrown.name}: ${thrown.message}`);
     error.name = kind;
     error.stack = `${kind}: ${thrown.stack ?? thrown.message}`;
-    if (await selectClaimedJob(this.options.dataSource.manager, culprit.job.id, this.owner)) return this.handleFailure(culprit, error);
-    // It had already finished (its timer or promise outlived its run): report the crash alone.
-    const oops = await this.options.fileOops(error, culprit.getOopsVars());
-    this.logger.info(`${culprit.toString()} had already finished. Job resulted in OOPS: ${oops.id}`);
+    const oops = await this.options.fileOops(error, [['running_job_ids', suspects.join(' ')]]);
     this.oopsIds.push(oops.id);
+    this.logger.info(
+      `${what} (${thrown.name}: ${thrown.message}) crashed this runner while ${suspects.length > 0 ? `job(s) ${suspects.join(', ')} ran` : 'no job ran'}; ` +
+        `handed back ${handedBack} job(s)${suspects.length > 0 ? `, the running ones to run on their own` : ''}. Runner resulted in OOPS: ${oops.id}; exiting.`,
+    );
   }
 
   /** How many jobs one loop claims: what it expects to start within claimAheadMs, and its
@@ -446,7 +441,7 @@ export class JobRunner {
   private async runInBatch(batch: BatchTransaction, job: IRunnableJob): Promise<void> {
     this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
     try {
-      await this.timed(job, () => batch.step(job.job.id, (manager) => this.runningJob.run(job, () => job.run(manager))));
+      await this.timed(job, () => batch.step(job.job.id, (manager) => job.run(manager)));
     } catch (thrown) {
       const error = toError(thrown);
       if (isConnectionError(error)) throw error;
@@ -470,7 +465,7 @@ export class JobRunner {
     try {
       await queryRunner.startTransaction();
       const finished = await this.timed(job, async () => {
-        await this.runningJob.run(job, () => job.run(queryRunner.manager));
+        await job.run(queryRunner.manager);
         return finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED');
       });
       if (finished && !this.crashed) {

@@ -9,16 +9,23 @@ import type { Job } from '../model/job.ts';
 // (claimSuspectJob.ts), so it cannot take healthy jobs down with it again. Every job gets at
 // least one more try, as a dead runner is rarely the job's fault; after max(max_retries, 1) + 1
 // deaths it is FAILED (that attempt stays counted: it was running when its runner died).
+// A suspect's later deaths count only when it was the only job its runner held: a runner runs
+// a suspect beside other work only in a worker process of its own, where the suspect cannot
+// kill the runner, so a runner that died then was killed by something else.
 // Runners call this at start and on every heartbeat: the partial index job__running_lease__idx
 // holds only RUNNING jobs, so the range lease_expires < now() reads the expired ones alone.
 const TEXT = `WITH expired AS (
-    SELECT id, claimed_by AS previous_owner FROM job
+    SELECT id, claimed_by AS previous_owner,
+      job.runner_deaths + CASE WHEN job.runner_deaths = 0 OR NOT EXISTS (
+          SELECT 1 FROM job other WHERE other.status = 'RUNNING' AND other.claimed_by = job.claimed_by AND other.id <> job.id)
+        THEN 1 ELSE 0 END AS deaths
+    FROM job
     WHERE job.job_type = ANY($1::text[]) AND job.status = 'RUNNING' AND job.lease_expires < now()
     FOR UPDATE SKIP LOCKED)
   UPDATE job SET
-    status = CASE WHEN job.runner_deaths + 1 <= GREATEST(job.max_retries, 1) THEN 'WAITING' ELSE 'FAILED' END,
-    attempt_count = CASE WHEN job.runner_deaths + 1 <= GREATEST(job.max_retries, 1) THEN GREATEST(job.attempt_count - 1, 0) ELSE job.attempt_count END,
-    runner_deaths = job.runner_deaths + 1,
+    status = CASE WHEN expired.deaths <= GREATEST(job.max_retries, 1) THEN 'WAITING' ELSE 'FAILED' END,
+    attempt_count = CASE WHEN expired.deaths <= GREATEST(job.max_retries, 1) THEN GREATEST(job.attempt_count - 1, 0) ELSE job.attempt_count END,
+    runner_deaths = expired.deaths,
     date_finished = now(), lease_expires = NULL, claimed_by = NULL
   FROM expired WHERE job.id = expired.id
   RETURNING ${JOB_COLUMNS}, job.runner_deaths, expired.previous_owner`;
