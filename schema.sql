@@ -45,7 +45,7 @@ COMMENT ON COLUMN job.requester IS 'Who asked for the job (a user name or a syst
 COMMENT ON COLUMN job.json_data IS 'Arguments common to all job types, as JSON.';
 COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS runner_deaths integer NOT NULL DEFAULT 0;
-COMMENT ON COLUMN job.runner_deaths IS 'How many times a runner died (its lease expired) or crashed while holding the job. A WAITING job with runner_deaths > 0 is a suspect: runners claim it only on its own, apart from other jobs (in a worker process of its own), so a job that kills its runner cannot take other jobs down with it. The attempt a dead runner had counted is taken back; past max(max_retries, 1) + 1 deaths the job is FAILED.';
+COMMENT ON COLUMN job.runner_deaths IS 'How many times a runner died (its lease expired) or crashed while holding the job. A WAITING job with runner_deaths > 0 is a suspect: runners claim it only on its own, apart from other jobs (in a worker process of its own), so a job that kills its runner cannot take other jobs down with it. The attempt a dead runner had counted is taken back; at max(max_retries, 1) + 1 deaths the job is FAILED.';
 
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with
