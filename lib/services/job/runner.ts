@@ -54,9 +54,9 @@ export interface JobRunnerOptions {
    * (an IsolatedExecutor), beside the normal work; default: the executor, if any. Without
    * either, suspects run in this process, alone, once the rest of the run's work is done. */
   suspectExecutor?: JobExecutor;
-  /** A job that crashes this process (uncaught exception, unhandled rejection) is FAILED with
-   * an OOPS, every other job it holds is handed back, and the process exits 1. For processes
-   * of their own (cron scripts); a library caller keeps its own handlers. */
+  /** When a job crashes this process (uncaught exception, unhandled rejection), commit
+   * nothing more, hand back every job held (the running ones as suspects), file an OOPS and
+   * exit 1. For processes of their own (cron scripts); a library caller keeps its own handlers. */
   exitOnCrash?: boolean;
   /** Claim no more than the jobs expected to start within this long (from the average run
    * time of the jobs so far); together the concurrency loops never hold more than batchSize
