@@ -76,10 +76,12 @@ for (const [label, jobCount, keys] of [
 }
 
 test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
-  const [id] = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile: join(db().dir, 'crash-runs') });
+  const markFile = join(db().dir, 'crash-runs');
+  const [id] = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile });
   const config = scriptedConfig(db(), 'crash');
   const { child, exited } = startRunner(config);
-  await waitFor('the job to start', () => runningJob(id!));
+  // Its run() has begun (a claimed job is RUNNING a moment before that).
+  await waitFor('the job to start', async () => existsSync(markFile) && runningJob(id!));
   child.kill('SIGKILL');
   await exited;
   const [left] = await db().admin.query('SELECT status, attempt_count, lease_expires > now() AS leased, claimed_by FROM job WHERE id = $1', [id]);
