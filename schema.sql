@@ -60,6 +60,8 @@ ALTER TABLE job ADD COLUMN IF NOT EXISTS last_error text;
 COMMENT ON COLUMN job.last_error IS 'Why the latest failed attempt failed, in one line: ''ErrorName: message'' (at most 500 characters, secrets masked). Written with the FAILED or requeued status; kept when a later attempt completes, as history.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS last_oops text;
 COMMENT ON COLUMN job.last_oops IS 'The OOPS id filed for the failure in last_error (its report is <error_dir>/YYYY-MM-DD/<id>); NULL when that failure filed none (a retry or user error).';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS runner_deaths integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN job.runner_deaths IS 'How many times a runner died (its lease expired) or crashed while holding the job. A WAITING job with runner_deaths > 0 is a suspect: runners claim it only on its own, apart from other jobs (in a worker process of its own), so a job that kills its runner cannot take other jobs down with it. The attempt a dead runner had counted is taken back; at max(max_retries, 1) + 1 deaths the job is FAILED.';
 
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with
@@ -70,6 +72,9 @@ CREATE INDEX IF NOT EXISTS job__ready__idx ON job (job_type, id) WHERE status = 
 CREATE INDEX IF NOT EXISTS job__ready_by_id__idx ON job (id) WHERE status = 'WAITING';
 -- Finding jobs left RUNNING by a dead runner (lease passed).
 CREATE INDEX IF NOT EXISTS job__running_lease__idx ON job (lease_expires) WHERE status = 'RUNNING';
+-- Suspects (jobs a runner died holding) waiting to be run on their own: a handful at most, so
+-- finding the next one reads a tiny index instead of the whole ready queue.
+CREATE INDEX IF NOT EXISTS job__suspect__idx ON job (id) WHERE status = 'WAITING' AND runner_deaths > 0;
 
 -- Pruning old finished jobs (lib/services/admin/pruneJobs.ts) takes the oldest COMPLETED and
 -- FAILED jobs 1,000 at a time. With this index each batch reads 1,000 entries and a run with

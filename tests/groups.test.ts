@@ -5,7 +5,7 @@ import test from 'ava';
 import { loadConfig } from '../lib/services/config/loadConfig.ts';
 import { describeGroups, sectionsInGroups, selectSections } from '../lib/services/job/jobSourceGroups.ts';
 import { processStartTime } from '../lib/services/processStartTime.ts';
-import { reloadJob } from './helpers/factory.ts';
+import { makeJob, reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
 import { ScriptedJob } from './helpers/scriptedJob.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -111,4 +111,19 @@ test.serial('a section whose lock another run holds is skipped, not counted as f
   } finally {
     rmSync(lock, { force: true });
   }
+});
+
+test.serial('process-job-source-groups warns about waiting jobs whose job_type no section runs, naming their ids and type', async (t) => {
+  const orphans = [await makeJob(db().admin.manager, { jobType: 'NoSectionRunsThisJob' }), await makeJob(db().admin.manager, { jobType: 'NoSectionRunsThisJob' })];
+  const served = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' })).job.id;
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['NIGHTLY', '-e', 'second_broken'], { env: { JOBS_CONFIG: groupsConfig() } });
+  t.is(result.code, 0, result.stderr);
+  const ids = orphans.map((job) => job.id).join(', ');
+  t.regex(
+    result.stderr,
+    new RegExp(`WARNING 2 waiting job\\(s\\) of job_type NoSectionRunsThisJob, which no section of the config runs \\(sections whose source could not be loaded: second_broken\\), will never run: ids ${ids}\\.`),
+  );
+  t.notRegex(result.stderr, /job_type ScriptedJob|job_type DoFooJob/);
+  t.is((await reloadJob(db().admin.manager, served)).status, 'COMPLETED');
+  await db().admin.query('DELETE FROM job WHERE id = ANY($1)', [orphans.map((job) => job.id)]);
 });

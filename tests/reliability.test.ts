@@ -1,6 +1,6 @@
 // Many runners, crashes and stops: no job is lost, stuck, or run twice at once.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { listOops, readOops } from '../lib/services/oops/store.ts';
@@ -76,10 +76,12 @@ for (const [label, jobCount, keys] of [
 }
 
 test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
-  const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
+  const markFile = join(db().dir, 'crash-runs');
+  const [id] = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile });
   const config = scriptedConfig(db(), 'crash');
   const { child, exited } = startRunner(config);
-  await waitFor('the job to start', () => runningJob(id!));
+  // Its run() has begun (a claimed job is RUNNING a moment before that).
+  await waitFor('the job to start', async () => existsSync(markFile) && runningJob(id!));
   child.kill('SIGKILL');
   await exited;
   const [left] = await db().admin.query('SELECT status, attempt_count, lease_expires > now() AS leased, claimed_by FROM job WHERE id = $1', [id]);
@@ -91,19 +93,20 @@ test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; t
   await expireLease(id!);
   const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
   t.is(next.code, 0, next.stderr);
-  t.regex(next.stderr, /was left running by .*, whose lease expired; requeued/);
-  const job = await reloadJob(db().admin.manager, id!);
-  t.is(job.status, 'COMPLETED');
-  t.is(job.attemptCount, 2);
+  t.regex(next.stderr, /was left running by .*, whose lease expired; requeued to run on its own/);
+  const [job] = await db().admin.query('SELECT status, attempt_count, runner_deaths FROM job WHERE id = $1', [id]);
+  // The attempt the dead runner's claim counted was taken back; the death is counted apart.
+  t.like(job, { status: 'COMPLETED', attempt_count: 1, runner_deaths: 1 });
 });
 
 test.serial('SIGKILL in the middle of a batch transaction commits none of its jobs; after their leases pass, every job runs exactly once', async (t) => {
-  // The first job of a class runs in a transaction of its own; the next ones are quick and
-  // share one, with a savepoint each. The last job hangs inside that shared transaction.
+  // The first job of a class runs in a transaction of its own (and is claimed alone); the next
+  // ones are quick, claimed together and share one transaction, with a savepoint each. The
+  // last job hangs inside that shared transaction.
   const counted = await enqueue({ action: 'count' }, 5);
   const markFile = join(db().dir, 'hanging');
-  const [hanging] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1], markFile });
-  const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000, concurrency: 4 });
+  const [hanging] = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile });
+  const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000 });
   const { child, exited } = startRunner(config);
   await waitFor('the last job to hang', async () => existsSync(markFile));
   // The runner's connection waits inside the open batch transaction while the job hangs.
@@ -131,16 +134,20 @@ test.serial('SIGKILL in the middle of a batch transaction commits none of its jo
   const jobs = await db().admin.query('SELECT id, status, attempt_count FROM job WHERE id = ANY($1) ORDER BY id', [[...counted, hanging]]);
   t.deepEqual(
     jobs.map((row: { id: number; status: string; attempt_count: number }) => [Number(row.id), row.status, row.attempt_count]),
-    [...counted.map((id, i) => [id, 'COMPLETED', i < before.length ? 1 : 2]), [hanging, 'COMPLETED', 2]],
+    // Dead runners' attempts are not counted: every job completed on attempt 1.
+    [...counted.map((id) => [id, 'COMPLETED', 1]), [hanging, 'COMPLETED', 1]],
   );
 });
 
 test.serial('a job whose runner died once more than its tries allow is FAILED with an OOPS saying the runner died', async (t) => {
-  const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1, 2] });
+  const markFile = join(db().dir, 'crash-twice-runs');
+  const [id] = await enqueue({ action: 'hang-first-runs', hangRuns: 2, markFile });
   const config = scriptedConfig(db(), 'crash-twice');
-  for (const attempt of [1, 2]) {
+  const runs = () => (existsSync(markFile) ? readFileSync(markFile, 'utf8').split('\n').length - 1 : 0);
+  for (const run of [1, 2]) {
     const { child, exited } = startRunner(config);
-    await waitFor(`attempt ${attempt} to start`, async () => (await runningJob(id!))?.attemptCount === attempt);
+    // The second time it runs on its own, in the run's worker process for suspects.
+    await waitFor(`run ${run} to start`, async () => runs() === run && (await runningJob(id!)));
     child.kill('SIGKILL');
     await exited;
     await expireLease(id!);
@@ -150,7 +157,8 @@ test.serial('a job whose runner died once more than its tries allow is FAILED wi
   t.is(last.code, 0, last.stderr);
   const job = await reloadJob(db().admin.manager, id!);
   t.is(job.status, 'FAILED');
-  t.is(job.attemptCount, 2);
+  // The first death's attempt was taken back; the one it was running alone when its runner died counts.
+  t.is(job.attemptCount, 1);
   const added = (await listOops(db().errorDir)).filter((path) => !before.includes(path));
   t.is(added.length, 1);
   const report = await readOops(added[0]!);
@@ -179,6 +187,8 @@ test.serial('a long job keeps its lease alive, so a second runner does not take 
 });
 
 test.serial('SIGTERM lets the running job finish, hands back the claimed jobs that had not started, and exits 143', async (t) => {
+  // A quick job first: the run then expects jobs to be quick and claims the next 4 together.
+  await enqueue({ action: 'succeed' });
   const ids = await enqueue({ action: 'sleep', ms: 1500 }, 4);
   const config = scriptedConfig(db(), 'sigterm', { batch_size: 10 });
   const { child, exited } = startRunner(config);
@@ -202,10 +212,12 @@ test.serial('SIGTERM lets the running job finish, hands back the claimed jobs th
 
 test.serial('when the grace period after SIGTERM runs out, the claimed jobs that had not started are WAITING again with their attempt not counted', async (t) => {
   const markFile = join(db().dir, 'grace-hang.mark');
-  const ids = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1], markFile }, 4);
+  // A run's first claim takes one job; after this quick one, the next claim takes the four
+  // below together: the first of them hangs, the other three stay claimed behind it.
+  await enqueue({ action: 'succeed' });
+  const ids = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile }, 4);
   const config = scriptedConfig(db(), 'grace-over', { batch_size: 10, grace_period: '1s' });
   const { child, exited } = startRunner(config);
-  // The first job of a class runs alone; the other three stay claimed behind it.
   await waitFor('the first job to hang', async () => existsSync(markFile));
   child.kill('SIGTERM');
   const result = await exited;

@@ -274,6 +274,9 @@ test.serial('a failure rolled back with its batch transaction leaves no OOPS rep
   // Both jobs share one batch transaction; the second is taken over by another runner, so
   // the whole batch, the first job's FAILED included, is rolled back and handed back.
   const foo = await makeFoo(db().admin.manager);
+  // The first claim of a run takes one job (nothing has run yet to say how quick they are);
+  // after this one, the next claim takes the two below together.
+  await enqueue({ action: 'succeed' });
   const failing = await enqueue({ action: 'crash' });
   await enqueue({ action: 'stolen', fooId: foo.id });
   const reportsBefore = await listOops(db().errorDir);
@@ -294,4 +297,27 @@ test.serial('a failure rolled back with its batch transaction leaves no OOPS rep
   t.deepEqual(await listOops(db().errorDir), reportsBefore);
   t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === failing), []);
   t.false(logger.lines.some((line) => line.includes('Job resulted in OOPS')));
+});
+
+test.serial('without a suspect executor, the jobs of a dead runner run in this process one at a time after the others, their attempts not counted twice', async (t) => {
+  const fresh = await enqueue({ action: 'succeed' });
+  const orphaned = [await enqueue({ action: 'succeed' }), await enqueue({ action: 'succeed' })];
+  // A runner that died while holding two jobs: claimed (attempt counted), lease passed.
+  await db().admin.query(
+    `UPDATE job SET status = 'RUNNING', attempt_count = 1, claimed_by = 'gone:1', lease_expires = now() - interval '1 second' WHERE id = ANY($1)`,
+    [orphaned],
+  );
+  const logger = new ListLogger();
+  const runner = new JobRunner({ dataSource: db().admin, logger, fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-runner' }) });
+  await runner.runAllFromSource(ScriptedJob);
+  const rows: Array<{ id: string; status: string; attempt_count: number; runner_deaths: number }> = await db().admin.query(
+    'SELECT id, status, attempt_count, runner_deaths FROM job ORDER BY id',
+  );
+  t.deepEqual(rows.map((row) => [Number(row.id), row.status, row.attempt_count, row.runner_deaths]), [
+    [fresh, 'COMPLETED', 1, 0],
+    [orphaned[0], 'COMPLETED', 1, 1],
+    [orphaned[1], 'COMPLETED', 1, 1],
+  ]);
+  const order = logger.lines.filter((line) => /^(DEBUG|INFO) Running ScriptedJob/.test(line)).map((line) => Number(/ID (\d+)/.exec(line)?.[1]));
+  t.deepEqual(order, [fresh, orphaned[0], orphaned[0], orphaned[1], orphaned[1]]);
 });

@@ -8,8 +8,10 @@ import type { EntityManager } from 'typeorm';
 import { JobStatus, checkTransition } from '../lib/services/job/interfaces/jobStatus.ts';
 import { claimJobById } from '../lib/services/job/sql/claimJobById.ts';
 import { claimJobs } from '../lib/services/job/sql/claimJobs.ts';
+import { claimSuspectJob } from '../lib/services/job/sql/claimSuspectJob.ts';
 import { finishJob } from '../lib/services/job/sql/finishJob.ts';
 import { finishJobs } from '../lib/services/job/sql/finishJobs.ts';
+import { handBackJobs } from '../lib/services/job/sql/handBackJobs.ts';
 import { releaseJobs } from '../lib/services/job/sql/releaseJob.ts';
 import { requeueJob } from '../lib/services/job/sql/requeueJob.ts';
 import { rescueExpiredJobs } from '../lib/services/job/sql/rescueExpiredJobs.ts';
@@ -28,8 +30,9 @@ interface Statement {
   file: string;
   from: JobStatus[];
   to: JobStatus;
-  /** attempt_count and max_retries of the row (the rescue decides by them). */
-  attempts?: { attemptCount: number; maxRetries: number };
+  /** attempt_count, max_retries and runner_deaths of the row (the rescue and the suspect
+   * claim decide by them). */
+  attempts?: { attemptCount?: number; maxRetries?: number; runnerDeaths?: number };
   run(manager: EntityManager, id: number, jobType: string): Promise<unknown>;
 }
 
@@ -39,17 +42,20 @@ const STATEMENTS: Statement[] = [
   { name: 'claimJobs (several types)', file: 'claimJobs.ts', from: ['WAITING'], to: 'RUNNING',
     run: (m, _id, jobType) => claimJobs(m, { jobTypes: [jobType, 'NoSuchType'], limit: 10, leaseMs: 60_000, owner: OWNER, runStartedAt: new Date(Date.now() + 3_600_000) }) },
   { name: 'claimJobById', file: 'claimJobById.ts', from: ['WAITING'], to: 'RUNNING', run: (m, id) => claimJobById(m, id, 60_000, OWNER) },
+  { name: 'claimSuspectJob', file: 'claimSuspectJob.ts', from: ['WAITING'], to: 'RUNNING', attempts: { runnerDeaths: 1 },
+    run: (m, _id, jobType) => claimSuspectJob(m, { jobTypes: [jobType], leaseMs: 60_000, owner: OWNER, exclude: [] }) },
   { name: 'finishJob COMPLETED', file: 'finishJob.ts', from: ['RUNNING'], to: 'COMPLETED', run: (m, id) => finishJob(m, id, OWNER, 'COMPLETED') },
   { name: 'finishJob FAILED', file: 'finishJob.ts', from: ['RUNNING'], to: 'FAILED', run: (m, id) => finishJob(m, id, OWNER, 'FAILED') },
   { name: 'finishJobs COMPLETED', file: 'finishJobs.ts', from: ['RUNNING'], to: 'COMPLETED', run: (m, id) => finishJobs(m, [id], OWNER, 'COMPLETED') },
   { name: 'finishJobs FAILED', file: 'finishJobs.ts', from: ['RUNNING'], to: 'FAILED', run: (m, id) => finishJobs(m, [id], OWNER, 'FAILED') },
+  { name: 'handBackJobs', file: 'handBackJobs.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => handBackJobs(m, OWNER, [id]) },
   { name: 'releaseJobs', file: 'releaseJob.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => releaseJobs(m, [id], OWNER) },
   { name: 'requeueJob', file: 'requeueJob.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => requeueJob(m, id, OWNER, 0, { error: 'Error: retry', oops: null }) },
   { name: 'suspendJob', file: 'suspendJob.ts', from: ['RUNNING'], to: 'SUSPENDED', run: (m, id) => suspendJob(m, id, OWNER) },
   { name: 'rescueExpiredJobs with tries left', file: 'rescueExpiredJobs.ts', from: ['RUNNING'], to: 'WAITING',
     attempts: { attemptCount: 1, maxRetries: 0 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
   { name: 'rescueExpiredJobs out of tries', file: 'rescueExpiredJobs.ts', from: ['RUNNING'], to: 'FAILED',
-    attempts: { attemptCount: 2, maxRetries: 0 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
+    attempts: { attemptCount: 2, maxRetries: 0, runnerDeaths: 2 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
 ];
 
 test('every transition a status-changing statement makes is in the transition map', (t) => {

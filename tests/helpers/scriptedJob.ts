@@ -1,6 +1,6 @@
 // A job type whose behaviour is written in its payload, so the instance the runner builds
 // behaves as the test asked (the seed warns against patching one's own instance).
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
@@ -18,16 +18,16 @@ export class BadRequest extends Error {
 }
 
 export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep'
-  | 'count' | 'hang-on-attempt' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen' | 'sql';
+  | 'count' | 'hang-first-runs' | 'exit' | 'throw-uncaught' | 'reject-unhandled' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen' | 'sql';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
   fooId?: number;
   ms?: number;
   retryDelayMs?: number;
-  /** hang-on-attempt: the attempts (1-based) on which the job hangs until killed. */
-  hangAttempts?: number[];
-  /** hang-on-attempt: a file written (outside any transaction) when the job starts to hang. */
+  /** hang-first-runs: how many of the job's first runs hang until killed. */
+  hangRuns?: number;
+  /** hang-first-runs: a file that gets a line (outside any transaction) as each run starts. */
   markFile?: string;
   /** allocate: how many MB to allocate and touch. */
   mb?: number;
@@ -61,7 +61,7 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangAttempts, markFile, mb, sql } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangRuns, markFile, mb, sql } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
     switch (action) {
       case 'succeed':
@@ -92,11 +92,25 @@ export class ScriptedJob extends SimpleJob {
         // The exactly-once tests count committed runs in a table of their own.
         await manager.query('INSERT INTO job_run (job, pid) VALUES ($1, $2)', [this.job.id, process.pid]);
         return;
-      case 'hang-on-attempt':
-        if (hangAttempts?.includes(this.job.attemptCount)) {
-          if (markFile) writeFileSync(markFile, String(process.pid));
-          await sleep(600_000);
-        }
+      case 'hang-first-runs': {
+        const runsBefore = existsSync(markFile!) ? readFileSync(markFile!, 'utf8').split('\n').length - 1 : 0;
+        appendFileSync(markFile!, `${process.pid}\n`);
+        if (runsBefore < (hangRuns ?? 1)) await sleep(600_000);
+        return;
+      }
+      // Poison: ways for a job's code to take its whole process down.
+      case 'exit':
+        process.exit(1);
+      // eslint-disable-next-line no-fallthrough
+      case 'throw-uncaught':
+        setTimeout(() => {
+          throw new RangeError('thrown in a timer, outside run()');
+        }, 1);
+        await sleep(ms ?? 200);
+        return;
+      case 'reject-unhandled':
+        void Promise.reject(new SyntaxError('rejected, and nobody listened'));
+        await sleep(ms ?? 200);
         return;
       case 'sleep-and-record': {
         const start = Date.now();

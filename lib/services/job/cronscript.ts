@@ -132,17 +132,21 @@ export class JobCronScript extends CronScript {
       poolSize: concurrency + 2,
     });
     const reports = this.config.section('error_reports');
-    const executor = section.boolean('isolated')
-      ? new IsolatedExecutor({
-          sourceInterface: section.string('source_interface'),
-          databaseUrl: login.url,
-          role: login.role,
-          errorDir: reports.string('error_dir'),
-          reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
-          timeoutMs: section.duration('job_timeout'),
-          memoryLimitMb: section.integer('memory_limit'),
-        })
-      : undefined;
+    const sourcePath = section.optional<string>('source_interface');
+    const isolatedExecutor = () =>
+      new IsolatedExecutor({
+        sourceInterface: sourcePath!,
+        databaseUrl: login.url,
+        role: login.role,
+        errorDir: reports.string('error_dir'),
+        reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
+        timeoutMs: section.duration('job_timeout'),
+        memoryLimitMb: section.integer('memory_limit'),
+      });
+    const executor = section.boolean('isolated') ? isolatedExecutor() : undefined;
+    // Suspects (jobs a runner died holding) run one at a time in a worker process of their
+    // own, started only if there is one: a job that kills its process takes nothing else down.
+    const suspectExecutor = executor ?? (sourcePath ? isolatedExecutor() : undefined);
     const runner = new JobRunner({
       dataSource,
       logger: this.logger,
@@ -151,6 +155,8 @@ export class JobCronScript extends CronScript {
       leaseMs: section.duration('lease_duration'),
       concurrency,
       executor,
+      suspectExecutor,
+      exitOnCrash: true,
       maxRecordedJobs: 1000,
     });
     this.runner = runner;
@@ -161,6 +167,7 @@ export class JobCronScript extends CronScript {
     } finally {
       stopSignals.remove();
       await executor?.close();
+      if (suspectExecutor !== executor) await suspectExecutor?.close();
       await dataSource.destroy().catch(() => undefined);
     }
   }

@@ -176,7 +176,12 @@ export abstract class DomainJob<Target extends { id: number }> extends BaseRunna
     const wrapped: T[] = [];
     for (const job of jobs) {
       const context = byId.get(job.id);
-      if (!context || context.jobType !== this.classJobType.name) continue;
+      if (!context) continue;
+      // A row of this job's type whose domain row names a kind no class here runs: refuse the
+      // batch, naming it, so that the runner fails this row alone and runs the others.
+      if (context.jobType !== this.classJobType.name) {
+        throw new Error(`no ${this.name} class is registered for ${this.domain.options.table}.job_type ${context.jobType} (it runs ${this.classJobType.name})`);
+      }
       context.job = job;
       wrapped.push(new this(context));
     }

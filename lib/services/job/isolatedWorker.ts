@@ -43,11 +43,27 @@ process.on('message', (message: ParentMessage) => {
     }
   })();
 });
+// A job that raises outside its run() (a timer, a promise nobody awaits) crashes this worker:
+// say what happened before dying, so the parent's OOPS for the job says it too.
+const crash = (kind: string) => (thrown: unknown) => {
+  const error = toError(thrown);
+  const message: WorkerMessage = { type: 'error', message: `The job crashed its worker process with ${kind}: ${error.name}: ${error.message}` };
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 1000).unref();
+  // Exit once the message is on its way (an exit at once could drop it).
+  if (process.send) process.send(message, undefined, {}, () => process.exit(1));
+  else process.exit(1);
+};
+process.on('uncaughtException', crash('an uncaught exception'));
+process.on('unhandledRejection', crash('an unhandled rejection'));
 // A Ctrl-C reaches the whole process group: the parent decides when workers stop (it lets a
 // running job finish within the grace period), so the worker ignores stop signals itself.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
 process.on('disconnect', () => {
+  // The parent is gone (it retired this worker, or died): a job still running here has lost
+  // its heartbeat, so do not wait for it; its transaction rolls back with the connection.
+  setTimeout(() => process.exit(0), 1000).unref();
   void dataSource.destroy().finally(() => process.exit(0));
 });
 send({ type: 'ready' });

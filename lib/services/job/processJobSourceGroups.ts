@@ -4,6 +4,7 @@ import { describeGroups, runSections, selectSections } from './jobSourceGroups.t
 
 /** Exit statuses above this are the ones every script shares (75, 130, 143). */
 const MAX_FAILED_STATUS = 63;
+import { warnAboutUnservedJobs } from './unservedJobs.ts';
 
 /** Launchpad's process-job-source-groups: every job section of some crontab groups. */
 export class ProcessJobSourceGroups extends CronScript {
@@ -64,6 +65,8 @@ export class ProcessJobSourceGroups extends CronScript {
     const passArgs = [...(this.args['lock-dir'] ? ['--lock-dir', this.args['lock-dir']] : []), ...Array(this.args.verbose).fill('-v'), ...Array(this.args.quiet).fill('-q')];
     this.failedCount = await runSections(sections, passArgs, this.logger);
     this.logger.info(`Ran ${sections.length} job sources; ${this.failedCount} failed.`);
+    // Once per run, not per section: jobs whose job_type no section of the config runs.
+    await warnAboutUnservedJobs(this.config, this.logger);
   }
 
   protected override exitStatusAfterMain(): number {

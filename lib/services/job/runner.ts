@@ -12,10 +12,13 @@ import { statusTitle } from './interfaces/jobStatus.ts';
 import type { Job } from './model/job.ts';
 import { claimJobById } from './sql/claimJobById.ts';
 import { claimJobs } from './sql/claimJobs.ts';
+import { claimSuspectJob } from './sql/claimSuspectJob.ts';
 import { finishJob } from './sql/finishJob.ts';
+import { handBackJobs } from './sql/handBackJobs.ts';
 import { releaseJobs } from './sql/releaseJob.ts';
 import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
+import { recordJobFailure } from './sql/recordJobFailure.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
@@ -49,6 +52,18 @@ export interface JobRunnerOptions {
   /** Keep at most this many jobs in completedJobs, incompleteJobs and results (the counts
    * in the summary are always complete); a long run then needs no memory per job. */
   maxRecordedJobs?: number;
+  /** Runs suspects (jobs a runner died holding) one at a time in a process of their own
+   * (an IsolatedExecutor), beside the normal work; default: the executor, if any. Without
+   * either, suspects run in this process, alone, once the rest of the run's work is done. */
+  suspectExecutor?: JobExecutor;
+  /** When a job crashes this process (uncaught exception, unhandled rejection), commit
+   * nothing more, hand back every job held (the running ones as suspects), file an OOPS and
+   * exit 1. For processes of their own (cron scripts); a library caller keeps its own handlers. */
+  exitOnCrash?: boolean;
+  /** Claim no more than the jobs expected to start within this long (from the average run
+   * time of the jobs so far); together the concurrency loops never hold more than batchSize
+   * unstarted jobs. What a killed runner strands is bounded by it. Default 1000 ms. */
+  claimAheadMs?: number;
 }
 
 /** What happened to one job, and why. */
@@ -87,10 +102,23 @@ export class JobRunner {
   private readonly quickJobMs: number;
   private readonly averageMs = new Map<string, number>();
   private stopping = false;
+  /** A job crashed this process: nothing more is committed; it is about to exit. */
+  private crashed = false;
   private heartbeatFailed = false;
   private readonly maxRecordedJobs: number;
   /** The highest job id this run has claimed: the next claim starts after it. */
   private claimedUpTo = 0;
+  /** Jobs whose run() has started and not ended: the suspects of a crash. */
+  private readonly inFlight = new Set<IRunnableJob>();
+  /** Average run time of every job this runner ran (ms), for how far ahead to claim. */
+  private recentJobMs: number | undefined;
+  private readonly claimAheadMs: number;
+  /** Suspects this run has run (claimSuspectJob passes over them). */
+  private readonly suspectsRun = new Set<number>();
+  /** The lane running suspects beside the normal loops, while it runs. */
+  private suspectLane: Promise<void> | undefined;
+  private suspectsAgain = false;
+  private suspectLaneError: unknown;
   /** Per job class: how many completed and how many did not. */
   private readonly counts = new Map<string, { completed: number; incomplete: number }>();
   /** Jobs claimed (RUNNING, ours) that have not started: handed back when the run stops. */
@@ -103,6 +131,11 @@ export class JobRunner {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.quickJobMs = options.quickJobMs ?? 50;
     this.maxRecordedJobs = options.maxRecordedJobs ?? Infinity;
+    this.claimAheadMs = options.claimAheadMs ?? 1000;
+  }
+
+  private get suspectExecutor(): JobExecutor | undefined {
+    return this.options.suspectExecutor ?? this.options.executor;
   }
 
   get logger(): Logger {
@@ -130,20 +163,72 @@ export class JobRunner {
     return this.stopping;
   }
 
-  /** Run every job of `source` that is ready now, once. */
+  /**
+   * Run every job of `source` that is ready now, once. Suspects (jobs a runner died holding)
+   * run one at a time apart from the rest: in the suspect executor's worker process beside
+   * the normal loops, or without one in this process after them. The heartbeat also takes
+   * back jobs whose lease expired (their runner died) while this run goes on, so a busy
+   * runner runs a dead runner's jobs within a lease and a heartbeat.
+   */
   async runAllFromSource(source: IJobSource): Promise<void> {
     const manager = this.options.dataSource.manager;
     await this.rescueExpired(source);
     const [{ now }] = (await manager.query('SELECT clock_timestamp() AS now')) as Array<{ now: Date }>;
-    const heartbeat = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    const heartbeat = setInterval(() => void this.heartbeat(source), Math.max(100, Math.floor(this.leaseMs / 3)));
+    const crashGuard = this.options.exitOnCrash && !this.options.executor ? this.guardAgainstCrashes() : undefined;
     try {
+      if (this.suspectExecutor) void this.runSuspectsBeside(source);
       const loops = Array.from({ length: this.concurrency }, () => this.workLoop(source, now));
       // Wait for every loop even when one fails, so no job is left half-handled in memory.
       const settled = await Promise.allSettled(loops);
       const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) throw failure.reason;
+      if (this.suspectExecutor) await this.runSuspectsBeside(source);
+      else await this.runSuspects(source, null);
+      if (this.suspectLaneError !== undefined) throw this.suspectLaneError;
     } finally {
       clearInterval(heartbeat);
+      await this.suspectLane?.catch(() => undefined);
+      crashGuard?.remove();
+    }
+  }
+
+  /** Run the waiting suspects in the suspect executor, beside the normal loops; a call while
+   * they run makes the lane look again once it is done. */
+  private runSuspectsBeside(source: IJobSource): Promise<void> {
+    if (this.suspectLane) {
+      this.suspectsAgain = true;
+      return this.suspectLane;
+    }
+    const lane = (async () => {
+      do {
+        this.suspectsAgain = false;
+        await this.runSuspects(source, this.suspectExecutor!);
+      } while (this.suspectsAgain && !this.stopping);
+    })();
+    this.suspectLane = lane
+      .catch((error: unknown) => {
+        this.suspectLaneError ??= error;
+      })
+      .finally(() => {
+        this.suspectLane = undefined;
+      });
+    return this.suspectLane;
+  }
+
+  /** Claim suspects one at a time and run each on its own: in the executor's worker process,
+   * or (null) in this process once nothing else runs in it, so that if it kills the process
+   * again it was the only job held (rescueExpiredJobs.ts counts such deaths only). */
+  private async runSuspects(source: IJobSource, executor: JobExecutor | null): Promise<void> {
+    const manager = this.options.dataSource.manager;
+    while (!this.stopping) {
+      const claimed = await claimSuspectJob(manager, { jobTypes: source.jobTypes, leaseMs: this.leaseMs, owner: this.owner, exclude: [...this.suspectsRun] });
+      if (!claimed) return;
+      this.suspectsRun.add(claimed.id);
+      const [job] = await this.wrap(source, [claimed]);
+      if (!job) continue;
+      this.logger.info(`Running ${job.toString()} on its own: a runner died holding it (${claimed.runnerDeaths} time(s)).`);
+      await this.runOne(job, executor);
     }
   }
 
@@ -170,31 +255,93 @@ export class JobRunner {
     }
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(source?: IJobSource): Promise<void> {
     try {
       await renewLeases(this.options.dataSource.manager, this.owner, this.leaseMs);
       this.heartbeatFailed = false;
+      // Take over the jobs of runners that died while this one runs (not only at its start).
+      if (source && !this.stopping && (await this.rescueExpired(source)) > 0 && this.suspectExecutor) void this.runSuspectsBeside(source);
     } catch (error) {
       if (!this.heartbeatFailed) this.logger.warning(`Could not renew job leases: ${toError(error).message}`);
       this.heartbeatFailed = true;
     }
   }
 
-  /** Jobs left RUNNING by a dead runner: requeued, or FAILED with an OOPS once out of tries. */
-  private async rescueExpired(source: IJobSource): Promise<void> {
+  /** Jobs left RUNNING by a dead runner: requeued as suspects, or FAILED with an OOPS once
+   * out of tries. Returns how many were requeued. */
+  private async rescueExpired(source: IJobSource): Promise<number> {
     const rescued = await rescueExpiredJobs(this.options.dataSource.manager, source.jobTypes);
-    for (const { job, previousOwner } of rescued) {
+    let requeued = 0;
+    for (const { job, previousOwner, runnerDeaths } of rescued) {
       const who = previousOwner ?? 'an unknown runner';
       if (job.status === 'WAITING') {
-        this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who}, whose lease expired; requeued (attempt ${job.attemptCount} of at most ${Math.max(job.maxRetries, 1) + 1}).`);
+        requeued += 1;
+        this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who}, whose lease expired; requeued to run on its own (runner deaths: ${runnerDeaths} of at most ${Math.max(job.maxRetries, 1)}; the attempt is not counted).`);
         continue;
       }
-      const error = new Error(`The runner ${who} died while running job ${job.id}; its lease expired and it has no tries left.`);
+      const error = new Error(`The runner ${who} died while running job ${job.id}; its lease expired and it has no tries left (runners died holding it ${runnerDeaths} times).`);
       error.name = 'RunnerDied';
       const oops = await this.options.fileOops(error, [['job_id', String(job.id)], ['job_type', job.jobType], ['job_attempt', String(job.attemptCount)]]);
+      await recordJobFailure(this.options.dataSource.manager, job.id, { error: errorSummary(error), oops: oops.id });
       this.logger.warning(`Job ${job.id} (${job.jobType}) was left running by ${who} and has no tries left: FAILED. Job resulted in OOPS: ${oops.id}`);
       this.oopsIds.push(oops.id);
     }
+    return requeued;
+  }
+
+  /**
+   * While jobs run in this process: an uncaught exception or unhandled rejection crashes it.
+   * Which job raised it cannot be told for sure (a timer or promise may outlive the job that
+   * made it), so nothing more is committed, the jobs that were running are handed back as
+   * suspects (each then runs on its own in a worker process, where the guilty one fails with
+   * an OOPS that says what it did), the unstarted ones are handed back as they were, an OOPS
+   * for the crash is filed, and the process exits 1.
+   */
+  private guardAgainstCrashes(): { remove(): void } {
+    const onCrash = (thrown: unknown, kind: 'UncaughtException' | 'UnhandledRejection') => {
+      if (this.crashed) return;
+      this.crashed = true;
+      this.stopping = true;
+      process.exitCode = 1;
+      const suspects = [...this.inFlight].map((job) => job.job.id);
+      // Whatever happens below, the process does not outlive a crash for long.
+      setTimeout(() => process.exit(1), 10_000).unref();
+      void this.handOverAfterCrash(toError(thrown), kind, suspects)
+        .catch((error: unknown) => this.logger.error(`Could not hand back jobs after a crash: ${toError(error).message}; their leases cover them.`))
+        .finally(() => process.exit(1));
+    };
+    const onException = (error: unknown) => onCrash(error, 'UncaughtException');
+    const onRejection = (reason: unknown) => onCrash(reason, 'UnhandledRejection');
+    process.on('uncaughtException', onException);
+    process.on('unhandledRejection', onRejection);
+    return {
+      remove: () => {
+        process.off('uncaughtException', onException);
+        process.off('unhandledRejection', onRejection);
+      },
+    };
+  }
+
+  private async handOverAfterCrash(thrown: Error, kind: 'UncaughtException' | 'UnhandledRejection', suspects: number[]): Promise<void> {
+    const what = kind === 'UncaughtException' ? 'An uncaught exception' : 'An unhandled rejection';
+    const handedBack = await handBackJobs(this.options.dataSource.manager, this.owner, suspects);
+    const error = new Error(`${thrown.name}: ${thrown.message}`);
+    error.name = kind;
+    error.stack = `${kind}: ${thrown.stack ?? thrown.message}`;
+    const oops = await this.options.fileOops(error, [['running_job_ids', suspects.join(' ')]]);
+    this.oopsIds.push(oops.id);
+    this.logger.warning(
+      `${what} (${thrown.name}: ${thrown.message}) crashed this runner while ${suspects.length > 0 ? `job(s) ${suspects.join(', ')} ran` : 'no job ran'}; ` +
+        `handed back ${handedBack} job(s)${suspects.length > 0 ? `, the running ones to run on their own` : ''}. Runner resulted in OOPS: ${oops.id}; exiting.`,
+    );
+  }
+
+  /** How many jobs one loop claims: what it expects to start within claimAheadMs, and its
+   * share of batchSize; one while no job has run yet. */
+  private claimLimit(): number {
+    const share = Math.max(1, Math.ceil(this.batchSize / this.concurrency));
+    if (this.recentJobMs === undefined) return 1;
+    return Math.max(1, Math.min(share, Math.floor(this.claimAheadMs / Math.max(this.recentJobMs, 0.001))));
   }
 
   private async workLoop(source: IJobSource, runStartedAt: Date): Promise<void> {
@@ -202,7 +349,7 @@ export class JobRunner {
     while (!this.stopping) {
       const claimed = await claimJobs(manager, {
         jobTypes: source.jobTypes,
-        limit: this.batchSize,
+        limit: this.claimLimit(),
         leaseMs: this.leaseMs,
         owner: this.owner,
         runStartedAt,
@@ -214,17 +361,54 @@ export class JobRunner {
     }
   }
 
+  /**
+   * The claimed rows as runnable jobs. When the source cannot turn the batch into jobs (a
+   * domain job_type no class knows, a row it cannot read), each row is tried on its own, and
+   * only the rows that fail are FAILED, each with an OOPS naming the job; the rest run.
+   */
   private async wrap(source: IJobSource, claimed: Job[]): Promise<IRunnableJob[]> {
-    const jobs = await source.fromJobs(this.options.dataSource.manager, claimed);
-    if (jobs.length !== claimed.length) {
+    const manager = this.options.dataSource.manager;
+    let jobs: IRunnableJob[];
+    const unloadable = new Set<number>();
+    try {
+      jobs = await source.fromJobs(manager, claimed);
+    } catch (thrown) {
+      if (isConnectionError(toError(thrown))) throw thrown;
+      jobs = [];
+      for (const row of claimed) {
+        try {
+          jobs.push(...(await source.fromJobs(manager, [row])));
+        } catch (rowThrown) {
+          const error = toError(rowThrown);
+          if (isConnectionError(error)) throw error;
+          unloadable.add(row.id);
+          await this.failUnloadable(row, error);
+        }
+      }
+    }
+    if (jobs.length + unloadable.size !== claimed.length) {
       // A job row without its domain row cannot run; it must not stay RUNNING either.
       const found = new Set(jobs.map((job) => job.job.id));
-      for (const job of claimed.filter((job) => !found.has(job.id))) {
-        await finishJob(this.options.dataSource.manager, job.id, this.owner, 'FAILED');
-        this.logger.error(`Job ${job.id} of type ${job.jobType} has no row in its domain table; marked FAILED.`);
+      for (const job of claimed.filter((job) => !found.has(job.id) && !unloadable.has(job.id))) {
+        const missing = new Error('it has no row in its domain table');
+        missing.name = 'MissingDomainRow';
+        await this.failUnloadable(job, missing);
       }
     }
     return jobs;
+  }
+
+  /** A claimed row the source could not turn into a job: FAILED, with an OOPS naming it. */
+  private async failUnloadable(row: Job, cause: Error): Promise<void> {
+    const error = new Error(`Job ${row.id} (${row.jobType}) could not be loaded to run: ${cause.message}`);
+    error.name = cause.name;
+    error.stack = `${cause.name}: ${error.message}\n${(cause.stack ?? '').split('\n').slice(1).join('\n')}`;
+    // The OOPS id commits with the FAILED status; the report is written once it has.
+    const oops = this.options.fileOops.create(error, [['job_id', String(row.id)], ['job_type', row.jobType], ['job_attempt', String(row.attemptCount)]]);
+    if (!(await finishJob(this.options.dataSource.manager, row.id, this.owner, 'FAILED', { error: errorSummary(error), oops: oops.id }))) return;
+    await this.options.fileOops.write(oops);
+    this.logger.warning(`${error.message}; FAILED. Job resulted in OOPS: ${oops.id}`);
+    this.oopsIds.push(oops.id);
   }
 
   /** Run a claimed batch. Quick jobs share a transaction; the others get their own. */
@@ -233,6 +417,8 @@ export class JobRunner {
     const byId = new Map(jobs.map((job) => [job.job.id, job]));
     for (const job of jobs) this.unstarted.add(job.job.id);
     const commit = async () => {
+      // After a crash the jobs of the open batch are handed back, not committed.
+      if (this.crashed) return batch.abandon();
       const rolledBack = await batch.commit();
       if (rolledBack.length === 0) return;
       // A job of the transaction was taken over: nothing of it was committed. Hand back
@@ -278,11 +464,14 @@ export class JobRunner {
 
   private timed<T>(job: IRunnableJob, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
+    this.inFlight.add(job);
     return work().finally(() => {
+      this.inFlight.delete(job);
       const elapsed = performance.now() - started;
       const name = job.constructor.name;
       const previous = this.averageMs.get(name);
       this.averageMs.set(name, previous === undefined ? elapsed : previous * 0.8 + elapsed * 0.2);
+      this.recentJobMs = this.recentJobMs === undefined ? elapsed : this.recentJobMs * 0.8 + elapsed * 0.2;
     });
   }
 
@@ -305,8 +494,8 @@ export class JobRunner {
 
   /** Run one claimed (RUNNING) job to its outcome in a transaction of its own, or hand it to
    * the executor (a child process). */
-  async runOne(job: IRunnableJob): Promise<void> {
-    if (this.options.executor) return this.options.executor.execute(job, this);
+  async runOne(job: IRunnableJob, executor: JobExecutor | null = this.options.executor ?? null): Promise<void> {
+    if (executor) return executor.execute(job, this);
     this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
     const queryRunner = this.options.dataSource.createQueryRunner();
     await queryRunner.connect();
@@ -317,13 +506,13 @@ export class JobRunner {
         await job.run(queryRunner.manager);
         return finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED');
       });
-      if (finished) {
+      if (finished && !this.crashed) {
         await queryRunner.commitTransaction();
         job.job.status = 'COMPLETED';
         this.record(job, 'completed');
       } else {
         await queryRunner.rollbackTransaction();
-        this.lost(job);
+        if (!this.crashed) this.lost(job);
       }
       return;
     } catch (thrown) {

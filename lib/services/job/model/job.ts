@@ -26,6 +26,8 @@ export class Job {
   lastError: string | null = null;
   /** The OOPS id of that failure, when it filed one. */
   lastOops: string | null = null;
+  /** How many times a runner died holding this job; > 0 while WAITING: a suspect, run on its own. */
+  runnerDeaths = 0;
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -116,5 +118,6 @@ export const JobEntity = new EntitySchema<Job>({
     claimedBy: { name: 'claimed_by', type: 'text', nullable: true },
     lastError: { name: 'last_error', type: 'text', nullable: true },
     lastOops: { name: 'last_oops', type: 'text', nullable: true },
+    runnerDeaths: { name: 'runner_deaths', type: 'integer', default: 0 },
   },
 });

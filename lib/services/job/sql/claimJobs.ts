@@ -9,6 +9,8 @@ import type { Job } from '../model/job.ts';
 // `id > $6` starts the index scan after the jobs this run has already claimed: the rows it
 // claimed stay in the ready index as dead entries until VACUUM, and scanning them again on
 // every claim would make a long run quadratic.
+// `runner_deaths = 0` leaves suspects (jobs a runner died holding) to claimSuspectJob, which
+// takes them one at a time, so a job that kills its runner is never claimed with others again.
 // A source with one job type compares it with `=`, which reads job__ready__idx in id order; with
 // several, `= ANY` reads job__ready_by_id__idx. (With `= ANY` over one type, the planner
 // would walk the primary key through all the history rows: 150 ms per claim at 1M rows.)
@@ -17,6 +19,7 @@ const text = (typeCondition: string) => `WITH picked AS (
     WHERE ${typeCondition} AND ${READY_CONDITION}
       AND (job.date_started IS NULL OR job.date_started < $5)
       AND job.id > $6
+      AND job.runner_deaths = 0
     ORDER BY job.id
     LIMIT $2
     FOR UPDATE SKIP LOCKED)

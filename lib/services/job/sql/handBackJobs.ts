@@ -1,0 +1,20 @@
+import type { EntityManager } from 'typeorm';
+import { runStatement } from './jobRow.ts';
+
+// A runner about to exit after a job crashed it (an uncaught exception or unhandled rejection)
+// hands back every job it holds: WAITING again, the attempt its claim counted taken back (as
+// releaseJobs does). The jobs that were running are marked as suspects (runner_deaths + 1),
+// to be run on their own, where the guilty one shows itself. One statement, so the hand-back
+// is all or nothing; a batch's job rows are not locked by its open transaction (it writes
+// them at its commit), so nothing here waits for the runner's own transactions.
+const TEXT = `UPDATE job SET status = 'WAITING', lease_expires = NULL, claimed_by = NULL,
+    attempt_count = GREATEST(job.attempt_count - 1, 0),
+    runner_deaths = job.runner_deaths + CASE WHEN job.id = ANY($2::bigint[]) THEN 1 ELSE 0 END
+  WHERE job.status = 'RUNNING' AND job.claimed_by = $1
+  RETURNING job.id`;
+
+/** Hand back all of `owner`'s RUNNING jobs, marking `suspects` among them; returns how many. */
+export async function handBackJobs(manager: EntityManager, owner: string, suspects: readonly number[]): Promise<number> {
+  const rows = await runStatement(manager, 'jobsystem_hand_back_jobs', TEXT, [owner, `{${suspects.join(',')}}`]);
+  return rows.length;
+}
