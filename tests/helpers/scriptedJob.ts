@@ -1,6 +1,7 @@
 // A job type whose behaviour is written in its payload, so the instance the runner builds
 // behaves as the test asked (the seed warns against patching one's own instance).
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
@@ -29,6 +30,13 @@ export interface ScriptedPayload extends Record<string, unknown> {
   hangAttempts?: number[];
   /** hang-on-attempt: a file written (outside any transaction) when the job starts to hang. */
   markFile?: string;
+  /** hang-on-attempt: the job stops hanging (and succeeds) once this file exists. */
+  releaseFile?: string;
+  /** sleep-and-record: before sleeping, wait (up to a minute) until this many jobs have
+   * started, each leaving a file in meetDir: jobs that meet there ran at the same time,
+   * however late a slow machine starts one of them. */
+  meetDir?: string;
+  peers?: number;
   /** allocate: how many MB to allocate and touch. */
   mb?: number;
   /** Treat JobTimeout as a retry error. */
@@ -51,8 +59,13 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangAttempts, markFile, mb } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangAttempts, markFile, releaseFile, meetDir, peers, mb } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
+    /** Poll until `done` or `boundMs` passes (a bound, so that a broken test ends). */
+    const until = async (done: () => boolean, boundMs: number) => {
+      const deadline = Date.now() + boundMs;
+      while (!done() && Date.now() < deadline) await sleep(20);
+    };
     switch (action) {
       case 'succeed':
         if (fooId !== undefined) await manager.query(`UPDATE foo SET some_attribute = 'done' WHERE id = $1`, [fooId]);
@@ -85,11 +98,16 @@ export class ScriptedJob extends SimpleJob {
       case 'hang-on-attempt':
         if (hangAttempts?.includes(this.job.attemptCount)) {
           if (markFile) writeFileSync(markFile, String(process.pid));
-          await sleep(600_000);
+          await until(() => releaseFile !== undefined && existsSync(releaseFile), 600_000);
         }
         return;
       case 'sleep-and-record': {
         const start = Date.now();
+        if (meetDir) {
+          mkdirSync(meetDir, { recursive: true });
+          writeFileSync(join(meetDir, String(this.job.id)), '');
+          await until(() => readdirSync(meetDir).length >= (peers ?? 2), 60_000);
+        }
         await sleep(ms ?? 300);
         await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, JSON.stringify({ start, end: Date.now(), pid: process.pid })]);
         return;
