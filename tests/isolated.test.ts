@@ -32,7 +32,7 @@ async function newOops(before: string[]) {
 
 async function run(name: string, keys: Record<string, string | number | boolean>) {
   const config = scriptedConfig(db(), name, { isolated: true, ...keys });
-  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config }, timeoutMs: 60_000 });
+  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config } });
 }
 
 test.serial('a job past its time limit is killed with "Job ran too long.", FAILED, and the run goes on', async (t) => {

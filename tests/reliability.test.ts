@@ -63,7 +63,7 @@ for (const [label, jobCount, keys] of [
     const config = scriptedConfig(db(), `many-${keys.batch_size}`, keys);
     // Separate lock folders: as if each process were on its own host.
     const results = await Promise.all(
-      [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 120_000 })),
+      [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 240_000 })),
     );
     for (const result of results) t.is(result.code, 0, result.stderr);
     const [counts] = await db().admin.query('SELECT count(*) AS runs, count(DISTINCT job) AS jobs, count(DISTINCT pid) AS processes FROM job_run');
