@@ -12,12 +12,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-5}
 hogs=${2:-2}
 work=$(mktemp -d "${TMPDIR:-/tmp}/jobsystem-stress.XXXXXX")
+# Run as root, the embedded PostgreSQL runs as the user postgres, which must reach the clones.
+chmod 755 "$work"
 commit=$(git -C "$root" rev-parse --short HEAD)
 
 hog_pids=()
+test_pid=""
 clone=""
 stop() {
-  # The hogs and a clone's embedded server end with this script, however it ends.
+  # The hogs, a running suite and a clone's embedded server end with this script, however it
+  # ends. The suite runs in a process group of its own (setsid), so all of it is stopped.
+  if [ -n "$test_pid" ]; then kill -TERM -- "-$test_pid" 2>/dev/null; wait "$test_pid" 2>/dev/null; fi
+  test_pid=""
   if [ "${#hog_pids[@]}" -gt 0 ]; then kill "${hog_pids[@]}" 2>/dev/null; wait "${hog_pids[@]}" 2>/dev/null; fi
   hog_pids=()
   if [ -n "$clone" ] && [ -d "$clone" ]; then
@@ -49,8 +55,12 @@ for run in $(seq "$runs"); do
     continue
   fi
   start=$(date +%s)
-  (cd "$clone" && npm test) >"$log" 2>&1
+  # In the background and waited for, so that a signal to this script is handled at once.
+  (cd "$clone" && exec setsid npm test) >"$log" 2>&1 &
+  test_pid=$!
+  wait "$test_pid"
   status=$?
+  test_pid=""
   seconds=$(($(date +%s) - start))
   passed=$(count passed "$log")
   failed=$(count failed "$log")
