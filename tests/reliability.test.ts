@@ -63,7 +63,7 @@ for (const [label, jobCount, keys] of [
     const config = scriptedConfig(db(), `many-${keys.batch_size}`, keys);
     // Separate lock folders: as if each process were on its own host.
     const results = await Promise.all(
-      [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 240_000 })),
+      [1, 2, 3, 4].map((n) => runScript('cronscripts/run_jobs.ts', ['scripted', '--lock-dir', join(db().dir, `host${n}`)], { env: { JOBS_CONFIG: config }, timeoutMs: 600_000 })),
     );
     for (const result of results) t.is(result.code, 0, result.stderr);
     const [counts] = await db().admin.query('SELECT count(*) AS runs, count(DISTINCT job) AS jobs, count(DISTINCT pid) AS processes FROM job_run');
@@ -79,7 +79,8 @@ for (const [label, jobCount, keys] of [
 
 test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
   const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1] });
-  const config = scriptedConfig(db(), 'crash');
+  // A lease that outlasts the slowest machine's next run; the test then moves the clock.
+  const config = scriptedConfig(db(), 'crash', { lease_duration: '5m' });
   const { child, exited } = startRunner(config);
   await waitFor('the job to start', () => runningJob(id!));
   child.kill('SIGKILL');
@@ -108,7 +109,7 @@ test.serial('SIGKILL in the middle of a batch transaction commits none of its jo
   // may have committed before the last one hangs, and the kill then proves nothing: the
   // scene is set again (up to five times) until the open transaction holds some of them.
   const markFile = join(db().dir, 'hanging');
-  const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000, concurrency: 4 });
+  const config = scriptedConfig(db(), 'crash-batch', { batch_size: 2000, concurrency: 4, lease_duration: '5m' });
   let counted: number[] = [];
   let hanging: number | undefined;
   let before: number[] = [];
@@ -178,10 +179,10 @@ test.serial('a job whose runner died once more than its tries allow is FAILED wi
 test.serial('a long job keeps its lease alive, so a second runner does not take it', async (t) => {
   // The job runs until the test releases it, so a slow machine cannot end it early; the
   // lease is long enough that a busy machine's pauses do not let it pass between two
-  // renewals (every third of it), and short enough to outlive in a few seconds.
+  // renewals (every third of it), and short enough to outlive in seconds.
   const releaseFile = join(db().dir, 'heartbeat-release');
   const [id] = await enqueue({ action: 'hang-on-attempt', hangAttempts: [1], releaseFile });
-  const config = scriptedConfig(db(), 'heartbeat', { lease_duration: '4s' });
+  const config = scriptedConfig(db(), 'heartbeat', { lease_duration: '10s' });
   const first = startRunner(config, ['--lock-dir', join(db().dir, 'hb1')]);
   const started = await waitFor('the job to start', () => runningJob(id!));
   // Past the end of the lease the claim gave, the job is still RUNNING under a later one.

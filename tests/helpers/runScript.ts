@@ -10,7 +10,7 @@ export interface ScriptResult {
 }
 
 /** Run `script` (a path from the project root) and collect its exit and output; a run that
- * takes over `timeoutMs` (default 2 minutes: a generous bound, for a busy machine) is killed. */
+ * takes over `timeoutMs` (default 5 minutes: a generous bound, for a busy machine) is killed. */
 export function runScript(script: string, args: string[] = [], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
@@ -21,7 +21,7 @@ export function runScript(script: string, args: string[] = [], options: { env?: 
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -32,7 +32,7 @@ export interface ScriptedPayload extends Record<string, unknown> {
   markFile?: string;
   /** hang-on-attempt: the job stops hanging (and succeeds) once this file exists. */
   releaseFile?: string;
-  /** sleep-and-record: before sleeping, wait (up to a minute) until this many jobs have
+  /** sleep-and-record: before sleeping, wait (up to 5 minutes) until this many jobs have
    * started, each leaving a file in meetDir: jobs that meet there ran at the same time,
    * however late a slow machine starts one of them. */
   meetDir?: string;
@@ -106,7 +106,7 @@ export class ScriptedJob extends SimpleJob {
         if (meetDir) {
           mkdirSync(meetDir, { recursive: true });
           writeFileSync(join(meetDir, String(this.job.id)), '');
-          await until(() => readdirSync(meetDir).length >= (peers ?? 2), 60_000);
+          await until(() => readdirSync(meetDir).length >= (peers ?? 2), 300_000);
         }
         await sleep(ms ?? 300);
         await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, JSON.stringify({ start, end: Date.now(), pid: process.pid })]);
