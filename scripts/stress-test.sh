@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test suite on a loaded machine: run `npm test` RUNS times, each in a fresh clone of
 # this checkout's HEAD (npm ci, its own embedded PostgreSQL), while HOGS processes each keep a
-# CPU core busy. Prints one line per run (exit status, passed, failed, stray WARNING/ERROR
-# lines, seconds) and exits non-zero if any run failed or printed such lines. The logs stay in the printed folder.
+# CPU core busy. Prints one line per run (commit, exit status, passed, failed, stray
+# WARNING/ERROR lines, seconds) and exits non-zero if any run failed or printed such lines.
+# The logs stay in the printed folder.
 #
 #   scripts/stress-test.sh [RUNS] [HOGS]        defaults: 5 runs, 2 hogs
 #
@@ -66,7 +67,7 @@ for run in $(seq "$runs"); do
   failed=$(count failed "$log")
   # A passing run prints no log lines of its own (tests capture what they expect).
   noisy=$(grep -cE '^(WARNING|ERROR) ' "$log" || true)
-  echo "run $run: exit $status, ${passed:-0} passed, ${failed:-0} failed, ${noisy} stray log lines, ${seconds}s, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "run $run ($(git -C "$clone" rev-parse --short HEAD)): exit $status, ${passed:-0} passed, ${failed:-0} failed, ${noisy} stray log lines, ${seconds}s, load $(cut -d' ' -f1-3 /proc/loadavg)"
   [ "$status" -eq 0 ] && [ "$noisy" -eq 0 ] || failures=$((failures + 1))
   (cd "$clone" && npm run --silent db:stop >/dev/null 2>&1)
   rm -rf "$clone"
