@@ -69,7 +69,7 @@ async function whileInUse(what: string, statement: () => Promise<unknown>): Prom
 }
 
 /** The template database for this version of schema.sql, made once per server. */
-async function templateName(server: string): Promise<string> {
+export async function templateName(server: string): Promise<string> {
   const name = `jobsystem_template_${schemaHash().slice(0, 12)}`;
   await withDatabaseClient(server, async (client) => {
     // One builder per server, whichever checkout or test file gets here first; the others
