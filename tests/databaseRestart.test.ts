@@ -51,7 +51,13 @@ test.after.always(async () => {
 });
 
 test('a run interrupted by a database restart exits 3 with one line; the next run completes every job', async (t) => {
-  const ids = await ScriptedJob.createMany(admin.manager, Array.from({ length: 40 }, () => ({ action: 'sleep', ms: 100 })));
+  // Three quick jobs, then jobs that hang (on their first attempt) until the database has
+  // gone away, so that however slowly the restart comes, it comes in the middle of the run.
+  const releaseFile = fromRoot(join(dir, 'release'));
+  const ids = await ScriptedJob.createMany(admin.manager, [
+    ...Array.from({ length: 3 }, () => ({ action: 'sleep' as const, ms: 100 })),
+    ...Array.from({ length: 37 }, () => ({ action: 'hang-on-attempt' as const, hangAttempts: [1], releaseFile })),
+  ]);
   const child = spawn(fromRoot('cronscripts/run_jobs.ts'), ['scripted'], { env: { ...process.env, JOBS_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -62,6 +68,7 @@ test('a run interrupted by a database restart exits 3 with one line; the next ru
   });
   await admin.destroy();
   await stopEmbeddedPostgres(cluster, 'fast');
+  writeFileSync(releaseFile, '');
   await ensureEmbeddedPostgres(cluster);
   const code = await exited;
   t.is(code, 3, stderr);

@@ -1,5 +1,6 @@
 // The seed's own tests (Foundations/JobSystem), in ava.
 import test from 'ava';
+import pg from 'pg';
 import { DoFooJob } from '../lib/component/foo/model/dofoojob.ts';
 import { FooEntity } from '../lib/component/foo/model/foo.ts';
 import { JobStatus } from '../lib/services/job/interfaces/jobStatus.ts';
@@ -7,6 +8,7 @@ import { JobCronScript } from '../lib/services/job/cronscript.ts';
 import { DevNullLogger } from '../lib/services/scripts/logger.ts';
 import { makeFoo, reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
+import { waitFor } from './helpers/scriptedSection.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'dofoojob');
@@ -56,12 +58,16 @@ test.serial('a second acquire waits for the first transaction and returns its jo
   await first.connect();
   await second.connect();
   try {
+    const [{ pid }] = await second.query('SELECT pg_backend_pid() AS pid');
     await first.startTransaction();
     await second.startTransaction();
     const firstJob = await DoFooJob.acquire(first.manager, foo);
     let secondDone = false;
     const secondJob = DoFooJob.acquire(second.manager, foo).then((job) => ((secondDone = true), job));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor('the second acquire to wait for a lock', async () => {
+      const waiting = await admin.query('SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted', [pid]);
+      return waiting.length > 0 || secondDone;
+    });
     t.false(secondDone, 'the second acquire must wait while the first transaction is open');
     await first.commitTransaction();
     const job = await secondJob;
@@ -76,10 +82,29 @@ test.serial('a second acquire waits for the first transaction and returns its jo
 
 test.serial('four processes acquiring for the same foo at the same moment yield one job', async (t) => {
   const foo = await makeFoo(db().admin.manager);
-  const startAt = String(Date.now() + 1500);
-  const results = await Promise.all(
-    [1, 2, 3, 4].map(() => runScript('tests/helpers/acquireFooJob.ts', [String(foo.id), startAt], { env: { JOBS_CONFIG: db().configFile } })),
-  );
+  // The processes start at their own pace; they meet at a barrier, a lock held here until
+  // all four wait for it, and are let go together.
+  const barrier = 4_242_101;
+  const holder = new pg.Client({ connectionString: db().url });
+  await holder.connect();
+  let results;
+  try {
+    await holder.query('SELECT pg_advisory_lock($1)', [barrier]);
+    const running = Promise.all(
+      [1, 2, 3, 4].map(() => runScript('tests/helpers/acquireFooJob.ts', [String(foo.id), String(barrier)], { env: { JOBS_CONFIG: db().configFile } })),
+    );
+    await waitFor('the four processes to reach the barrier', async () => {
+      const [row] = await db().admin.query(
+        `SELECT count(*)::integer AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [barrier],
+      );
+      return row.n === 4;
+    });
+    await holder.query('SELECT pg_advisory_unlock($1)', [barrier]);
+    results = await running;
+  } finally {
+    await holder.end();
+  }
   for (const result of results) t.is(result.code, 0, result.stderr);
   const ids = new Set(results.map((result) => result.stdout.trim()));
   t.is(ids.size, 1);

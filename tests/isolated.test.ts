@@ -1,4 +1,5 @@
 // The isolated runner: each job in a child process, with hard time and memory limits.
+import { join } from 'node:path';
 import test from 'ava';
 import { listOops, readOops } from '../lib/services/oops/store.ts';
 import { FooEntity } from '../lib/component/foo/model/foo.ts';
@@ -9,6 +10,12 @@ import { scriptedConfig } from './helpers/scriptedSection.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'isolated');
+
+// The time limit of the timeout tests. A worker's clock starts when the job is sent to it,
+// after the worker is up; the limit must still be far above what the quick job beside the
+// slow one takes on a busy machine (its first queries on a new connection), or that one
+// times out too.
+const JOB_TIMEOUT = '5s';
 
 test.serial.afterEach.always(async () => {
   await db().admin.query('DELETE FROM job');
@@ -25,14 +32,14 @@ async function newOops(before: string[]) {
 
 async function run(name: string, keys: Record<string, string | number | boolean>) {
   const config = scriptedConfig(db(), name, { isolated: true, ...keys });
-  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config }, timeoutMs: 150_000 });
+  return runScript('cronscripts/run_jobs.ts', ['scripted', '-v'], { env: { JOBS_CONFIG: config } });
 }
 
 test.serial('a job past its time limit is killed with "Job ran too long.", FAILED, and the run goes on', async (t) => {
   const slow = await enqueue({ action: 'sleep', ms: 600_000 });
   const next = await enqueue({ action: 'succeed' });
   const before = await listOops(db().errorDir);
-  const result = await run('timeout', { job_timeout: '1s' });
+  const result = await run('timeout', { job_timeout: JOB_TIMEOUT });
   t.is(result.code, 0, result.stderr);
   t.is((await reloadJob(db().admin.manager, slow)).status, 'FAILED');
   t.is((await reloadJob(db().admin.manager, next)).status, 'COMPLETED');
@@ -59,7 +66,7 @@ test.serial('a job that times out is requeued instead when its class retries Job
   const slow = await enqueue({ action: 'sleep', ms: 600_000, retryTimeouts: true });
   await db().admin.query('UPDATE job SET max_retries = 3 WHERE id = $1', [slow]);
   const before = await listOops(db().errorDir);
-  const result = await run('timeout-retry', { job_timeout: '1s' });
+  const result = await run('timeout-retry', { job_timeout: JOB_TIMEOUT });
   t.is(result.code, 0, result.stderr);
   const job = await reloadJob(db().admin.manager, slow);
   t.is(job.status, 'WAITING');
@@ -111,7 +118,10 @@ test.serial('every outcome works in a child process: retry, user error, suspend,
 });
 
 test.serial('isolated workers run jobs concurrently', async (t) => {
-  const ids = await Promise.all([1, 2, 3, 4].map(() => enqueue({ action: 'sleep-and-record', ms: 500 })));
+  // Each job waits for another to start before it sleeps: however long a worker takes to
+  // start on a busy machine, two jobs that ran at once overlap.
+  const meetDir = join(db().dir, 'meet-isolated');
+  const ids = await Promise.all([1, 2, 3, 4].map(() => enqueue({ action: 'sleep-and-record', ms: 500, meetDir, peers: 2 })));
   const result = await run('isolated-concurrency', { concurrency: 2, batch_size: 1 });
   t.is(result.code, 0, result.stderr);
   const spans: Array<{ start: number; end: number; pid: number }> = (await db().admin.query('SELECT log FROM job WHERE id = ANY($1)', [ids])).map((row: { log: string }) => JSON.parse(row.log));

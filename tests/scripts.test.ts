@@ -9,6 +9,7 @@ import { CronScript } from '../lib/services/scripts/cronScript.ts';
 import { EXIT_STATUS_MEANINGS, ExitStatus } from '../lib/services/scripts/exitStatus.ts';
 import { processStartTime } from '../lib/services/processStartTime.ts';
 import { listOops, readOops } from '../lib/services/oops/store.ts';
+import { captureStderr } from './helpers/captureStderr.ts';
 import { makeFoo, reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -286,8 +287,9 @@ test.serial('a WARNING logged by a script files an OOPS report', async (t) => {
     }
   }
   const before = await listOops(db().errorDir);
-  const status = await new WarningScript({ testArgs: ['-q'] }).lockAndRun();
+  const { value: status, stderr } = await captureStderr(() => new WarningScript({ testArgs: ['-q'] }).lockAndRun());
   t.is(status, 0);
+  t.is(stderr, 'WARNING the frobnicator is low\n');
   const added = (await listOops(db().errorDir)).filter((path) => !before.includes(path));
   t.is(added.length, 1);
   const report = await readOops(added[0]!);
@@ -304,8 +306,9 @@ test.serial('a script whose main() throws exits 1 with one line and an OOPS', as
     }
   }
   const before = await listOops(db().errorDir);
-  const status = await new BrokenScript({ testArgs: ['-q'] }).lockAndRun();
+  const { value: status, stderr } = await captureStderr(() => new BrokenScript({ testArgs: ['-q'] }).lockAndRun());
   t.is(status, 1);
+  t.is(stderr, 'ERROR   broken failed: Error: the widget fell off\n');
   const added = (await listOops(db().errorDir)).filter((path) => !before.includes(path));
   t.is(added.length, 1);
   t.regex((await readOops(added[0]!)).value, /broken failed: Error: the widget fell off/);

@@ -39,19 +39,58 @@ export async function serverUrl(): Promise<string> {
 
 const TEMPLATE_LOCK = 4_242_002;
 
+/** How long a test file waits, at most, for the server to let it make its database. */
+const CREATE_DEADLINE_MS = 120_000;
+
+/** The SQLSTATE of a failed statement, when it has one. */
+function sqlState(error: unknown): string | undefined {
+  return (error as { code?: string } | undefined)?.code;
+}
+
+/**
+ * Run `statement` until it does not fail with 55006 (object in use), waiting longer after
+ * each try (100 ms doubling to 2 s), for at most CREATE_DEADLINE_MS. PostgreSQL refuses to
+ * copy or rename a database while another session is connected to it, after waiting 5 s
+ * itself; on a busy machine a session that has just closed can take longer than that to
+ * go away.
+ */
+async function whileInUse(what: string, statement: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + CREATE_DEADLINE_MS;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      await statement();
+      return;
+    } catch (error) {
+      if (sqlState(error) !== '55006') throw error;
+      if (Date.now() + wait > deadline) throw new Error(`${what}: still in use after ${CREATE_DEADLINE_MS / 1000}s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** The template database for this version of schema.sql, made once per server. */
-async function templateName(server: string): Promise<string> {
+export async function templateName(server: string): Promise<string> {
   const name = `jobsystem_template_${schemaHash().slice(0, 12)}`;
   await withDatabaseClient(server, async (client) => {
+    // One builder per server, whichever checkout or test file gets here first; the others
+    // wait here and then find the template made.
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
     try {
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (exists.rowCount === 0) {
+      const found = await client.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [name]);
+      if (found.rowCount === 0) {
         const building = `${name}_building`;
-        await client.query(`DROP DATABASE IF EXISTS ${building}`);
+        await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
         await client.query(`CREATE DATABASE ${building}`);
         await applySchema(withDatabase(server, building));
-        await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
+        // No session may connect to the template from now on: a connected session (a
+        // stray psql, autovacuum, the applySchema connection still closing) is what makes
+        // CREATE DATABASE ... TEMPLATE fail with "source database is being accessed".
+        await client.query(`ALTER DATABASE ${building} WITH ALLOW_CONNECTIONS false`);
+        await whileInUse(`renaming ${building}`, () => client.query(`ALTER DATABASE ${building} RENAME TO ${name}`));
+        await client.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE true`);
+      } else if (found.rows[0]!.datallowconn) {
+        // Made by an earlier version of this helper, which left connections allowed.
+        await client.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true`);
       }
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
@@ -67,21 +106,31 @@ export interface TestDatabaseOptions {
   owner?: string;
 }
 
+/**
+ * A database name no other test file makes at the same time, on this machine or another
+ * using the same server: the label, this process's id (unique among the processes running
+ * on one machine) and 48 random bits (against another machine's process with the same id).
+ */
+function databaseName(label: string): string {
+  const tag = label.replace(/\W/g, '_').toLowerCase().slice(0, 24);
+  return `test_${tag}_${process.pid}_${randomBytes(6).toString('hex')}`;
+}
+
 /** A fresh database for one test file, with its config file; drop() removes both. */
 export async function createTestDatabase(label: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const server = await serverUrl();
   const template = options.empty ? 'template0' : await templateName(server);
-  const name = `test_${label.replace(/\W/g, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  let name = databaseName(label);
   const owner = options.owner ? ` OWNER ${options.owner}` : '';
   await withDatabaseClient(server, async (client) => {
-    // CREATE DATABASE ... TEMPLATE fails while anyone else copies the template: retry.
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}${owner}`);
+        await whileInUse(`copying ${template}`, () => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}${owner}`));
         return;
       } catch (error) {
-        if (attempt > 50 || (error as { code?: string }).code !== '55006') throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        // Left behind by a run that was killed before it could drop it: take another name.
+        if (sqlState(error) !== '42P04' || attempt === 3) throw error;
+        name = databaseName(label);
       }
     }
   });

@@ -9,6 +9,8 @@ export interface ScriptResult {
   stderr: string;
 }
 
+/** Run `script` (a path from the project root) and collect its exit and output; a run that
+ * takes over `timeoutMs` (default 5 minutes: a generous bound, for a busy machine) is killed. */
 export function runScript(script: string, args: string[] = [], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
@@ -19,7 +21,7 @@ export function runScript(script: string, args: string[] = [], options: { env?: 
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

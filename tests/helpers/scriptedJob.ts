@@ -1,6 +1,7 @@
 // A job type whose behaviour is written in its payload, so the instance the runner builds
 // behaves as the test asked (the seed warns against patching one's own instance).
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { Job } from '../../lib/services/job/model/job.ts';
@@ -18,7 +19,7 @@ export class BadRequest extends Error {
 }
 
 export type Action = 'succeed' | 'retry' | 'user-error' | 'suspend' | 'crash' | 'write-then-crash' | 'write-forbidden' | 'record-role' | 'sleep'
-  | 'count' | 'hang-first-runs' | 'exit' | 'throw-uncaught' | 'reject-unhandled' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen' | 'sql';
+  | 'count' | 'hang-first-runs' | 'hang-on-attempt' | 'exit' | 'throw-uncaught' | 'reject-unhandled' | 'sleep-and-record' | 'record-pid' | 'allocate' | 'stolen' | 'sql';
 
 export interface ScriptedPayload extends Record<string, unknown> {
   action: Action;
@@ -27,8 +28,17 @@ export interface ScriptedPayload extends Record<string, unknown> {
   retryDelayMs?: number;
   /** hang-first-runs: how many of the job's first runs hang until killed. */
   hangRuns?: number;
+  /** hang-on-attempt: the attempts (1-based) on which the job hangs (until releaseFile exists). */
+  hangAttempts?: number[];
   /** hang-first-runs: a file that gets a line (outside any transaction) as each run starts. */
   markFile?: string;
+  /** hang-first-runs, hang-on-attempt: the job stops hanging (and succeeds) once this file exists. */
+  releaseFile?: string;
+  /** sleep-and-record: before sleeping, wait (up to 5 minutes) until this many jobs have
+   * started, each leaving a file in meetDir: jobs that meet there ran at the same time,
+   * however late a slow machine starts one of them. */
+  meetDir?: string;
+  peers?: number;
   /** allocate: how many MB to allocate and touch. */
   mb?: number;
   /** sql: statements to run in the job's transaction, one after another ($1 is the job's id
@@ -61,8 +71,13 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangRuns, markFile, mb, sql } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangRuns, hangAttempts, markFile, releaseFile, meetDir, peers, mb, sql } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
+    /** Poll until `done` or `boundMs` passes (a bound, so that a broken test ends). */
+    const until = async (done: () => boolean, boundMs: number) => {
+      const deadline = Date.now() + boundMs;
+      while (!done() && Date.now() < deadline) await sleep(20);
+    };
     switch (action) {
       case 'succeed':
         if (fooId !== undefined) await manager.query(`UPDATE foo SET some_attribute = 'done' WHERE id = $1`, [fooId]);
@@ -95,7 +110,7 @@ export class ScriptedJob extends SimpleJob {
       case 'hang-first-runs': {
         const runsBefore = existsSync(markFile!) ? readFileSync(markFile!, 'utf8').split('\n').length - 1 : 0;
         appendFileSync(markFile!, `${process.pid}\n`);
-        if (runsBefore < (hangRuns ?? 1)) await sleep(600_000);
+        if (runsBefore < (hangRuns ?? 1)) await until(() => releaseFile !== undefined && existsSync(releaseFile), 600_000);
         return;
       }
       // Poison: ways for a job's code to take its whole process down.
@@ -112,8 +127,19 @@ export class ScriptedJob extends SimpleJob {
         void Promise.reject(new SyntaxError('rejected, and nobody listened'));
         await sleep(ms ?? 200);
         return;
+      case 'hang-on-attempt':
+        if (hangAttempts?.includes(this.job.attemptCount)) {
+          if (markFile) writeFileSync(markFile, String(process.pid));
+          await until(() => releaseFile !== undefined && existsSync(releaseFile), 600_000);
+        }
+        return;
       case 'sleep-and-record': {
         const start = Date.now();
+        if (meetDir) {
+          mkdirSync(meetDir, { recursive: true });
+          writeFileSync(join(meetDir, String(this.job.id)), '');
+          await until(() => readdirSync(meetDir).length >= (peers ?? 2), 300_000);
+        }
         await sleep(ms ?? 300);
         await manager.query('UPDATE job SET log = $2 WHERE id = $1', [this.job.id, JSON.stringify({ start, end: Date.now(), pid: process.pid })]);
         return;

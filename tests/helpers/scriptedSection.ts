@@ -26,8 +26,10 @@ export function scriptedConfig(db: TestDatabase, name: string, keys: Record<stri
   return file;
 }
 
-/** Poll `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/** Poll `check` until it returns a value (not undefined/false) or `timeoutMs` passes. The
+ * bound is generous: a condition that holds is seen as soon as it does, so a long bound
+ * costs only a failing test its time, while a short one fails on a busy machine. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -67,7 +67,9 @@ async function binaries(): Promise<Binaries> {
 
 async function answers(port: number | undefined): Promise<boolean> {
   if (port === undefined) return false;
-  const client = new pg.Client({ connectionString: embeddedUrl(port), connectionTimeoutMillis: 2000 });
+  // A refused connection fails at once; the bound is for a server that accepts slowly, as a
+  // busy machine's does. Taken for not running, it would be started again on its own port.
+  const client = new pg.Client({ connectionString: embeddedUrl(port), connectionTimeoutMillis: 15_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
