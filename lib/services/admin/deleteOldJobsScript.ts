@@ -21,9 +21,16 @@ export class DeleteOldJobsScript extends CronScript {
     super(options);
   }
 
+  protected override usage(): string {
+    return '$0 [--older-than 24h]';
+  }
+
+  protected override description(): string {
+    return 'Delete COMPLETED and FAILED jobs (with their domain rows) created and finished longer ago than --older-than. WAITING, RUNNING and SUSPENDED jobs are never deleted.';
+  }
+
   protected override defineOptions(argv: Argv): Argv {
     return argv
-      .usage('$0 [--older-than 24h]\n\nDelete COMPLETED and FAILED jobs (with their domain rows) created and finished longer ago than --older-than. WAITING, RUNNING and SUSPENDED jobs are never deleted.')
       .option('older-than', { type: 'string', default: '24h', description: 'Keep finished jobs this recent: a duration such as 30m, 24h or 7d' })
       .option('batch-size', { type: 'number', default: 1000, description: 'Jobs deleted per statement (each its own transaction)' });
   }
