@@ -26,6 +26,12 @@ export class Job {
   lastError: string | null = null;
   /** The OOPS id of that failure, when it filed one. */
   lastOops: string | null = null;
+  /** Multi-step jobs: how many tasks have completed (the index of the next one). */
+  step = 0;
+  /** Multi-step jobs: the JSON object the tasks pass on to each other. */
+  workspace: Record<string, unknown> | null = null;
+  /** The queue the job was created in. */
+  queueName = 'default';
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -116,5 +122,8 @@ export const JobEntity = new EntitySchema<Job>({
     claimedBy: { name: 'claimed_by', type: 'text', nullable: true },
     lastError: { name: 'last_error', type: 'text', nullable: true },
     lastOops: { name: 'last_oops', type: 'text', nullable: true },
+    step: { type: 'integer', default: 0 },
+    workspace: { type: 'jsonb', nullable: true },
+    queueName: { name: 'queue_name', type: 'text', default: 'default' },
   },
 });
