@@ -35,6 +35,9 @@ export class CreateJobScript extends CronScript {
 
   protected override defineOptions(argv: Argv): Argv {
     return argv
+      .positional('job_name', { type: 'string', description: 'The job name, e.g. import_cats' })
+      // At most one positional; a missing one is refused in main(), listing the job names.
+      .demandCommand(0, 1, '', 'name one job only')
       .option('queue_name', { type: 'string', default: 'default', description: 'The queue to create the job in' })
       .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' });
   }
@@ -72,7 +75,6 @@ export class CreateJobScript extends CronScript {
   protected override checkInput(): void {
     void this.workspace;
     void this.queueName;
-    if (this.args._.length > 1) throw new UsageError(`name one job only (got ${this.args._.join(' ')})`);
   }
 
   override async main(): Promise<void> {
