@@ -1,4 +1,6 @@
 // cronscripts/create_job.ts as a process, and the import_cats example run by run_jobs.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import { reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
@@ -85,4 +87,39 @@ test.serial('an import_cats job created by create_job is run by run_jobs import_
   t.like(job.workspace, { fetched: ['tom', ' Felix ', 'TOM'], cleaned: ['Tom', 'Felix'], imported: 2 });
   const idle = await runScript('cronscripts/run_jobs.ts', ['import_cats'], { env: { JOBS_CONFIG: db().configFile } });
   t.true(idle.stderr.includes('INFO    Ran 0 import_cats jobs.'), idle.stderr);
+});
+
+/** A config with a job section that names its tasks (and creation hook) in the ini file. */
+function iniTasksConfig(tasks: string): string {
+  const file = join(db().dir, 'ini-tasks.ini');
+  writeFileSync(file, [
+    '[meta]', `extends: ${db().configFile}`, '',
+    '[import_dogs]', 'link: job_runner', 'dbuser: postgres', `tasks: ${tasks}`, 'on_create: lib.component.cats.importCats.onCreate', '',
+  ].join('\n'));
+  return file;
+}
+
+test.serial('a job section may name its tasks in the ini file: the section is the job name, create_job and run_jobs run it', async (t) => {
+  const steps = ['stepOne', 'stepTwo', 'stepThree'].map((name) => `lib.component.cats.importCats.${name}`).join(', ');
+  const env = { JOBS_CONFIG: iniTasksConfig(steps) };
+  const created = await runScript('cronscripts/create_job.ts', ['import_dogs', '--workspace', '{"names": ["rex", "Rex", "fido"]}'], { env });
+  t.is(created.code, 0, created.stderr);
+  const id = Number(created.stdout.trim());
+  t.like(await reloadJob(db().admin.manager, id), { jobType: 'import_dogs', workspace: { names: ['rex', 'Rex', 'fido'], request: `import_cats job ${id}` } });
+  for (let run = 1; run <= 3; run++) {
+    const result = await runScript('cronscripts/run_jobs.ts', ['import_dogs'], { env });
+    t.is(result.code, 0, result.stderr);
+    t.true(result.stderr.includes('INFO    Ran 1 import_dogs jobs.'), result.stderr);
+  }
+  const job = await reloadJob(db().admin.manager, id);
+  t.like(job, { status: 'COMPLETED', step: 3 });
+  t.like(job.workspace, { cleaned: ['Rex', 'Fido'], imported: 2 });
+});
+
+test.serial('a task path in the ini file that names no function is one line and exit status 2', async (t) => {
+  const env = { JOBS_CONFIG: iniTasksConfig('lib.component.cats.importCats.stepOne, lib.component.cats.importCats.noSuchStep') };
+  await db().admin.query(`INSERT INTO job (job_type) VALUES ('import_dogs')`);
+  const result = await runScript('cronscripts/run_jobs.ts', ['import_dogs'], { env });
+  t.is(result.code, 2, result.stderr);
+  t.is(result.stderr, "ERROR   run_jobs: [import_dogs] tasks: 'lib.component.cats.importCats.noSuchStep': module lib/component/cats/importCats.ts has no export 'noSuchStep'\n");
 });

@@ -18,11 +18,11 @@ test.serial.before(async () => {
 });
 
 /** A config with a [steps] section running tests/helpers/stepJobs.ts's jobs as postgres. */
-function stepsConfig(): string {
+function stepsConfig(extra: string[] = []): string {
   const file = join(db().dir, 'steps.ini');
   writeFileSync(file, [
     '[meta]', `extends: ${db().configFile}`, '',
-    '[steps]', 'link: job_runner', 'dbuser: postgres', 'source_interface: tests.helpers.stepJobs.IStepJobSource', '',
+    '[steps]', 'link: job_runner', 'dbuser: postgres', 'source_interface: tests.helpers.stepJobs.IStepJobSource', ...extra, '',
   ].join('\n'));
   return file;
 }
@@ -71,4 +71,20 @@ test.serial('a runner killed during step 2 leaves step 1 committed; the next run
   const log = (await db().admin.query('SELECT step, seen FROM step_log WHERE job = $1 ORDER BY at', [id])) as Array<{ step: number; seen: { trail?: string[] } }>;
   t.deepEqual(log.map((row) => row.step), [1, 2, 3], 'each step committed once; step 1 was not run again');
   t.deepEqual(log[1]!.seen.trail, ['step1'], 'the resumed step 2 got the workspace step 1 left');
+});
+
+test.serial('with isolated: true each step runs in a child process and the job advances the same way', async (t) => {
+  const env = { JOBS_CONFIG: stepsConfig(['isolated: true']) };
+  const created = await runScript('cronscripts/create_job.ts', ['three_steps', '--workspace', '{"isolated": true}'], { env });
+  t.is(created.code, 0, created.stderr);
+  const id = Number(created.stdout.trim());
+  for (const step of [1, 2, 3]) {
+    const run = await runScript('cronscripts/run_jobs.ts', ['steps'], { env });
+    t.is(run.code, 0, run.stderr);
+    t.true(run.stderr.includes('INFO    Ran 1 three_steps jobs.'), run.stderr);
+    t.is((await reloadJob(db().admin.manager, id)).step, step);
+  }
+  const job = await reloadJob(db().admin.manager, id);
+  t.like(job, { status: 'COMPLETED', step: 3 });
+  t.deepEqual(job.workspace, { isolated: true, created_id: id, trail: ['step1', 'step2', 'step3'] });
 });

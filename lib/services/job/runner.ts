@@ -6,13 +6,14 @@ import type { OopsReport } from '../oops/report.ts';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { BatchTransaction } from './batchTransaction.ts';
 import { errorSummary } from './errorSummary.ts';
+import { failJobWithHook } from './failJobWithHook.ts';
 import { SuspendJob, toError } from './interfaces/errors.ts';
 import type { IJobSource, IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
 import type { Job } from './model/job.ts';
 import { claimJobById } from './sql/claimJobById.ts';
 import { claimJobs } from './sql/claimJobs.ts';
-import { finishJob, type FailureRecord } from './sql/finishJob.ts';
+import { finishJob } from './sql/finishJob.ts';
 import { releaseJobs } from './sql/releaseJob.ts';
 import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
@@ -391,7 +392,7 @@ export class JobRunner {
       });
     }
     if (job.userErrorTypes.some((type) => error instanceof type)) {
-      const failed = await this.failJob(job, manager, error, { error: summary, oops: null });
+      const failed = await failJobWithHook(this.options.dataSource, manager, job, this.owner, error, { error: summary, oops: null });
       if (!failed.held) return this.lost(job);
       return afterCommit(async () => {
         Object.assign(job.job, { status: 'FAILED', lastError: summary, lastOops: null });
@@ -401,7 +402,7 @@ export class JobRunner {
       });
     }
     const oops = this.options.fileOops.create(error, this.oopsVars(job));
-    const failed = await this.failJob(job, manager, error, { error: summary, oops: oops.id });
+    const failed = await failJobWithHook(this.options.dataSource, manager, job, this.owner, error, { error: summary, oops: oops.id });
     if (!failed.held) return this.lost(job);
     return afterCommit(async () => {
       await this.writeReport(oops, job);
@@ -412,20 +413,6 @@ export class JobRunner {
       this.record(job, 'oops', oops);
       await this.notify(job, 'notifyOops', () => job.notifyOops(oops, this.logger), oops);
     });
-  }
-
-  /**
-   * Mark the job FAILED; a job with a failure hook (beforeFailed) runs it first in the same
-   * transaction, so that what the hook writes commits with FAILED or not at all. Outside a
-   * transaction (the AUTOCOMMIT target) one is opened for the two.
-   */
-  private async failJob(job: IRunnableJob, manager: EntityManager, error: Error, failure: FailureRecord): Promise<{ held: boolean; hookError?: Error }> {
-    if (!job.beforeFailed) return { held: await finishJob(manager, job.job.id, this.owner, 'FAILED', failure) };
-    const work = async (inTransaction: EntityManager) => {
-      const hookError = await job.beforeFailed!(inTransaction, this.owner, error);
-      return { held: await finishJob(inTransaction, job.job.id, this.owner, 'FAILED', failure), hookError };
-    };
-    return manager.queryRunner?.isTransactionActive ? work(manager) : this.options.dataSource.transaction(work);
   }
 
   /** A failure hook that threw: an OOPS report of its own (naming the job and, if any, the

@@ -4,6 +4,7 @@ import { findJobSourceInterface } from '../job/sourceInterface.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { isTaskJobSet, type TaskJobSet } from './taskJobs.ts';
+import { isTaskSection, taskSectionSourceInterface } from './taskSection.ts';
 
 /** A job name a config can run: the set that defines it and the job section that runs it. */
 export interface KnownTaskJob {
@@ -13,17 +14,19 @@ export interface KnownTaskJob {
 }
 
 /**
- * The multi-step job names of a config: those of every job section whose source_interface
- * loads a set made with defineTaskJobs(). A name no section runs would never run, so it is
+ * The multi-step job names of a config: those of every job section that names its tasks
+ * (`tasks:`, the section's name is the job name) or whose source_interface loads a set made
+ * with defineTaskJobs(). A name no section runs would never run, so it is
  * not offered. A section whose source cannot be loaded is skipped (run_jobs reports it).
  */
 export async function knownTaskJobs(config: Config, logger?: Logger): Promise<Map<string, KnownTaskJob>> {
   const known = new Map<string, KnownTaskJob>();
   for (const section of jobSectionNames(config)) {
-    const path = config.section(section).string('source_interface');
-    if (!path) continue;
+    const keys = config.section(section);
+    const path = keys.optional<string>('source_interface');
+    if (!path && !isTaskSection(keys)) continue;
     try {
-      const sourceInterface = await findJobSourceInterface(path);
+      const sourceInterface = isTaskSection(keys) ? taskSectionSourceInterface(section, keys) : await findJobSourceInterface(path!);
       // A declared source that runs none of its types as task jobs would be loaded for nothing,
       // but the declaration does not say what kind of source it is: load it.
       const source = await sourceInterface.load();
