@@ -58,27 +58,32 @@ test.serial('an excluded name is matched against the selected sections, and one 
   t.deepEqual(selectSections(config, ['WEEKLY', 'NIGHTLY']).unknownGroups, ['WEEKLY']);
 });
 
+/** The sections of config/schema.ini in the default group MAIN, as the description lists them. */
+function mainSections(): string {
+  return sectionsInGroups(loadConfig(groupsConfig()), ['MAIN']).join(', ');
+}
+
 test.serial('the groups are described with their sections, in group order', (t) => {
-  t.is(describeGroups(loadConfig(groupsConfig())), 'HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken');
+  t.is(describeGroups(loadConfig(groupsConfig())), `HOURLY: third_elsewhere; MAIN: ${mainSections()}; NIGHTLY: first_ok, second_broken`);
 });
 
 test.serial('a group with no sections is bad input and the line lists the groups', async (t) => {
   const result = await runScript('cronscripts/process-job-source-groups.ts', ['WEEKLY'], { env: { JOBS_CONFIG: groupsConfig() } });
   t.is(result.code, 2);
-  t.is(result.stderr, 'ERROR   process-job-source-groups: no job section is in crontab group WEEKLY; groups and their sections: HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken (see --help)\n');
+  t.is(result.stderr, `ERROR   process-job-source-groups: no job section is in crontab group WEEKLY; groups and their sections: HOURLY: third_elsewhere; MAIN: ${mainSections()}; NIGHTLY: first_ok, second_broken (see --help)\n`);
 });
 
 test.serial('no group is a usage error that lists the groups and their sections', async (t) => {
   const result = await runScript('cronscripts/process-job-source-groups.ts', [], { env: { JOBS_CONFIG: groupsConfig() } });
   t.is(result.code, 2);
-  t.is(result.stderr, 'ERROR   process-job-source-groups: name at least one crontab group; groups and their sections: HOURLY: third_elsewhere; MAIN: do_foo; NIGHTLY: first_ok, second_broken (see --help)\n');
+  t.is(result.stderr, `ERROR   process-job-source-groups: name at least one crontab group; groups and their sections: HOURLY: third_elsewhere; MAIN: ${mainSections()}; NIGHTLY: first_ok, second_broken (see --help)\n`);
 });
 
 test.serial('--help lists the groups and their sections', async (t) => {
   const result = await runScript('cronscripts/process-job-source-groups.ts', ['--help'], { env: { JOBS_CONFIG: groupsConfig() } });
   t.is(result.code, 0, result.stderr);
   t.regex(result.stdout, /^process-job-source-groups GROUP\.\.\. \[-e SECTION_OR_SOURCE\]\.\.\. \[options\]\n/);
-  t.regex(result.stdout, /Groups and their sections:\nHOURLY: third_elsewhere\nMAIN: do_foo\nNIGHTLY: first_ok, second_broken\n/);
+  t.true(result.stdout.includes(`Groups and their sections:\nHOURLY: third_elsewhere\nMAIN: ${mainSections()}\nNIGHTLY: first_ok, second_broken\n`), result.stdout);
 });
 
 test.serial('excluding every section of a group exits 0 with nothing to do', async (t) => {

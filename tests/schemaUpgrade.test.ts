@@ -113,6 +113,11 @@ test.serial('a database made by schema 0.1, with jobs in every status, is upgrad
   t.is(upgrade.code, 0, upgrade.stderr);
   t.regex(upgrade.stderr, /^INFO {4}Applied schema\.sql sha256 [0-9a-f]{12} to postgres:\/\/jobs_owner_/);
   t.deepEqual(await snapshot(oldColumns), before, 'every row of 0.1 keeps its values');
+  // The multi-step columns give the old jobs their old meaning: one-step jobs at step 0, in the default queue.
+  t.deepEqual(
+    await db().admin.query(`SELECT DISTINCT step, workspace, queue_name FROM job`),
+    [{ step: 0, workspace: null, queue_name: 'default' }],
+  );
   const again = await runScript('cronscripts/upgrade-schema.ts', [], { env: { ...env, DATABASE_URL: ownerUrl() } });
   t.is(again.code, 0, again.stderr);
   t.regex(again.stderr, /is current .*; nothing to do\.\n$/);

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import type { EntityManager } from 'typeorm';
 import { JobStatus, checkTransition } from '../lib/services/job/interfaces/jobStatus.ts';
+import { advanceJobStep } from '../lib/services/job/sql/advanceJobStep.ts';
+import { completeJobStep } from '../lib/services/job/sql/completeJobStep.ts';
 import { claimJobById } from '../lib/services/job/sql/claimJobById.ts';
 import { claimJobs } from '../lib/services/job/sql/claimJobs.ts';
 import { claimSuspectJob } from '../lib/services/job/sql/claimSuspectJob.ts';
@@ -49,6 +51,8 @@ const STATEMENTS: Statement[] = [
   { name: 'finishJobs COMPLETED', file: 'finishJobs.ts', from: ['RUNNING'], to: 'COMPLETED', run: (m, id) => finishJobs(m, [id], OWNER, 'COMPLETED') },
   { name: 'finishJobs FAILED', file: 'finishJobs.ts', from: ['RUNNING'], to: 'FAILED', run: (m, id) => finishJobs(m, [id], OWNER, 'FAILED') },
   { name: 'handBackJobs', file: 'handBackJobs.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => handBackJobs(m, OWNER, [id]) },
+  { name: 'advanceJobStep', file: 'advanceJobStep.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => advanceJobStep(m, id, OWNER, { next: true }) },
+  { name: 'completeJobStep', file: 'completeJobStep.ts', from: ['RUNNING'], to: 'COMPLETED', run: (m, id) => completeJobStep(m, id, OWNER, { done: true }) },
   { name: 'releaseJobs', file: 'releaseJob.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => releaseJobs(m, [id], OWNER) },
   { name: 'requeueJob', file: 'requeueJob.ts', from: ['RUNNING'], to: 'WAITING', run: (m, id) => requeueJob(m, id, OWNER, 0, { error: 'Error: retry', oops: null }) },
   { name: 'suspendJob', file: 'suspendJob.ts', from: ['RUNNING'], to: 'SUSPENDED', run: (m, id) => suspendJob(m, id, OWNER) },

@@ -11,6 +11,7 @@ import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
 import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
+import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
   /** Take the config section from the command line (`run_jobs.ts do_foo`). */
@@ -80,7 +81,11 @@ export class JobCronScript extends CronScript {
 
   /** The job source interface this run uses: the subclass's, or the section's source_interface. */
   async findSourceInterface(): Promise<JobSourceInterface> {
-    return this.sourceInterface ?? findJobSourceInterface(this.config.section(this.sectionName).string('source_interface'));
+    if (this.sourceInterface) return this.sourceInterface;
+    const section = this.config.section(this.sectionName);
+    // A multi-step job named in the config by its tasks (lib/services/tasks/taskSection.ts).
+    if (isTaskSection(section)) return taskSectionSourceInterface(this.sectionName, section);
+    return findJobSourceInterface(section.string('source_interface'));
   }
 
   protected override checkInput(): void {

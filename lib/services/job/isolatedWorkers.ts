@@ -156,7 +156,7 @@ export class IsolatedExecutor implements JobExecutor {
     switch (result.kind) {
       case 'done':
         runner.record(job, result.message.outcome, result.message.oops);
-        if (result.message.outcome === 'completed') this.idle.push(worker);
+        if (result.message.outcome === 'completed' || result.message.outcome === 'advanced') this.idle.push(worker);
         else this.discard(worker);
         return;
       case 'timeout':

@@ -6,6 +6,7 @@ import type { OopsReport } from '../oops/report.ts';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { BatchTransaction } from './batchTransaction.ts';
 import { errorSummary } from './errorSummary.ts';
+import { failJobWithHook } from './failJobWithHook.ts';
 import { SuspendJob, toError } from './interfaces/errors.ts';
 import type { IJobSource, IRunnableJob } from './interfaces/job.ts';
 import { statusTitle } from './interfaces/jobStatus.ts';
@@ -24,7 +25,7 @@ import { suspendJob } from './sql/suspendJob.ts';
 
 export type { OopsFiler } from '../oops/filer.ts';
 
-export type Outcome = 'completed' | 'requeued' | 'user_error' | 'suspended' | 'oops' | 'lease_held' | 'lost' | 'released';
+export type Outcome = 'completed' | 'advanced' | 'requeued' | 'user_error' | 'suspended' | 'oops' | 'lease_held' | 'lost' | 'released';
 
 /** Runs one claimed job somewhere else (a child process) and reports its outcome. */
 export interface JobExecutor {
@@ -79,6 +80,11 @@ export interface JobResult {
  * it, write its OOPS report, notify. Nothing of that happens for an outcome rolled back.
  */
 type OutcomeTarget = { manager: EntityManager; afterCommit: (callback: () => void | Promise<void>) => void | Promise<void> };
+
+/** Thrown inside a batch's savepoint when a job's own success statement finds it taken over. */
+class JobTakenOver extends Error {
+  override name = 'JobTakenOver';
+}
 
 const AUTOCOMMIT = async (callback: () => void | Promise<void>): Promise<void> => {
   await callback();
@@ -478,13 +484,28 @@ export class JobRunner {
   /** Run one claimed job inside the shared batch transaction. */
   private async runInBatch(batch: BatchTransaction, job: IRunnableJob): Promise<void> {
     this.logger.debug(`Running ${job.toString()} in status ${statusTitle('WAITING')}`);
+    let status = 'COMPLETED' as 'COMPLETED' | 'WAITING' | null;
     try {
-      await this.timed(job, () => batch.step(job.job.id, (manager) => job.run(manager)));
+      await this.timed(job, () => batch.step(job.job.id, async (manager) => {
+        await job.run(manager);
+        // A job that records its own success (a multi-step job's next step) does it inside its
+        // savepoint, so that its writes roll back with it if it was taken over; the others are
+        // marked COMPLETED together just before the batch commits.
+        if (job.finishRun && !(status = await job.finishRun(manager, this.owner))) throw new JobTakenOver();
+      }));
     } catch (thrown) {
       const error = toError(thrown);
       if (isConnectionError(error)) throw error;
+      if (error instanceof JobTakenOver) return this.lost(job);
       await batch.run((manager) => this.handleFailure(job, error, { manager, afterCommit: (callback) => batch.onCommit(callback) }));
       return;
+    }
+    if (job.finishRun) {
+      const finished = status === 'WAITING' ? 'WAITING' : 'COMPLETED';
+      return batch.onCommit(() => {
+        job.job.status = finished;
+        this.record(job, finished === 'WAITING' ? 'advanced' : 'completed');
+      });
     }
     batch.completedJob(job.job.id, () => {
       job.job.status = 'COMPLETED';
@@ -504,12 +525,13 @@ export class JobRunner {
       await queryRunner.startTransaction();
       const finished = await this.timed(job, async () => {
         await job.run(queryRunner.manager);
-        return finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED');
+        if (job.finishRun) return job.finishRun(queryRunner.manager, this.owner);
+        return (await finishJob(queryRunner.manager, job.job.id, this.owner, 'COMPLETED')) ? 'COMPLETED' : null;
       });
       if (finished && !this.crashed) {
         await queryRunner.commitTransaction();
-        job.job.status = 'COMPLETED';
-        this.record(job, 'completed');
+        job.job.status = finished;
+        this.record(job, finished === 'WAITING' ? 'advanced' : 'completed');
       } else {
         await queryRunner.rollbackTransaction();
         if (!this.crashed) this.lost(job);
@@ -559,23 +581,38 @@ export class JobRunner {
       });
     }
     if (job.userErrorTypes.some((type) => error instanceof type)) {
-      if (!(await finishJob(manager, id, this.owner, 'FAILED', { error: summary, oops: null }))) return this.lost(job);
+      const failed = await failJobWithHook(this.options.dataSource, manager, job, this.owner, error, { error: summary, oops: null });
+      if (!failed.held) return this.lost(job);
       return afterCommit(async () => {
         Object.assign(job.job, { status: 'FAILED', lastError: summary, lastOops: null });
         this.record(job, 'user_error');
+        if (failed.hookError) await this.reportHookFailure(job, failed.hookError);
         await this.notify(job, 'notifyUserError', () => job.notifyUserError(error, this.logger));
       });
     }
     const oops = this.options.fileOops.create(error, this.oopsVars(job));
-    if (!(await finishJob(manager, id, this.owner, 'FAILED', { error: summary, oops: oops.id }))) return this.lost(job);
+    const failed = await failJobWithHook(this.options.dataSource, manager, job, this.owner, error, { error: summary, oops: oops.id });
+    if (!failed.held) return this.lost(job);
     return afterCommit(async () => {
       await this.writeReport(oops, job);
+      if (failed.hookError) await this.reportHookFailure(job, failed.hookError, oops);
       // WARNING, so that a cron run under -q still says a job failed, and which.
       this.logger.warning(`Job resulted in OOPS: ${oops.id} (${job.toString()}: ${summary})`);
       Object.assign(job.job, { status: 'FAILED', lastError: summary, lastOops: oops.id });
       this.record(job, 'oops', oops);
       await this.notify(job, 'notifyOops', () => job.notifyOops(oops, this.logger), oops);
     });
+  }
+
+  /** A failure hook that threw: an OOPS report of its own (naming the job and, if any, the
+   * job's OOPS) and a log line; the job keeps its FAILED outcome. */
+  private async reportHookFailure(job: IRunnableJob, error: Error, jobOops?: OopsReport): Promise<void> {
+    const vars: Array<[string, string]> = [...this.oopsVars(job), ['hook', 'on_failure']];
+    if (jobOops) vars.push(['job_oops', jobOops.id]);
+    const report = this.options.fileOops.create(error, vars);
+    await this.writeReport(report, job);
+    this.oopsIds.push(report.id);
+    this.logger.warning(`The failure hook of ${job.toString()} failed: ${errorSummary(error)}. Hook resulted in OOPS: ${report.id}`);
   }
 
   /** The job's OOPS variables; a getOopsVars() that throws must not cost the job its outcome. */
@@ -623,12 +660,14 @@ export class JobRunner {
     const name = job.constructor.name;
     const count = this.counts.get(name) ?? { completed: 0, incomplete: 0 };
     this.counts.set(name, count);
-    if (outcome === 'completed') count.completed += 1;
+    // A multi-step job's step that ran and committed counts as a job that ran.
+    const ran = outcome === 'completed' || outcome === 'advanced';
+    if (ran) count.completed += 1;
     else count.incomplete += 1;
     if (oops) this.oopsIds.push(oops.id);
     if (this.results.length >= this.maxRecordedJobs) return;
     this.results.push({ job, outcome, oops });
-    if (outcome === 'completed') this.completedJobs.push(job);
+    if (ran) this.completedJobs.push(job);
     else this.incompleteJobs.push(job);
   }
 

@@ -15,6 +15,18 @@ export interface IRunnableJob {
   readonly job: Job;
   /** Do the work, inside the transaction the runner passes; throw to steer the outcome. */
   run(manager: EntityManager): Promise<void>;
+  /**
+   * Optional: record a successful run() in its transaction, instead of the runner's COMPLETED
+   * (a multi-step job advances to its next step, lib/services/tasks/taskJob.ts). Returns the
+   * status the job is left in, or null when `owner` no longer holds it (the run is rolled back).
+   */
+  finishRun?(manager: EntityManager, owner: string): Promise<'COMPLETED' | 'WAITING' | null>;
+  /**
+   * Optional: called when the job is about to be marked FAILED, in the transaction that marks
+   * it, with the error that failed it. Returns the error of a hook of its own that failed (its
+   * writes rolled back; the runner files an OOPS for it and the job still fails).
+   */
+  beforeFailed?(manager: EntityManager, owner: string, error: Error): Promise<Error | undefined>;
   /** Key/value pairs written into an OOPS report about this job. */
   getOopsVars(): Array<[string, string]>;
   /** What the job does, for people: "frozzling Foo 'bar'". */

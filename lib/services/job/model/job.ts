@@ -28,6 +28,12 @@ export class Job {
   lastOops: string | null = null;
   /** How many times a runner died holding this job; > 0 while WAITING: a suspect, run on its own. */
   runnerDeaths = 0;
+  /** Multi-step jobs: how many tasks have completed (the index of the next one). */
+  step = 0;
+  /** Multi-step jobs: the JSON object the tasks pass on to each other. */
+  workspace: Record<string, unknown> | null = null;
+  /** The queue the job was created in. */
+  queueName = 'default';
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -119,5 +125,8 @@ export const JobEntity = new EntitySchema<Job>({
     lastError: { name: 'last_error', type: 'text', nullable: true },
     lastOops: { name: 'last_oops', type: 'text', nullable: true },
     runnerDeaths: { name: 'runner_deaths', type: 'integer', default: 0 },
+    step: { type: 'integer', default: 0 },
+    workspace: { type: 'jsonb', nullable: true },
+    queueName: { name: 'queue_name', type: 'text', default: 'default' },
   },
 });

@@ -4,7 +4,7 @@ import { Job } from '../model/job.ts';
 /** The job columns every hot-path statement returns, in one place. */
 export const JOB_COLUMNS = `job.id, job.job_type, job.status, job.attempt_count, job.max_retries, job.log,
   job.scheduled_start, job.lease_expires, job.date_created, job.date_started, job.date_finished,
-  job.requester, job.json_data, job.claimed_by`;
+  job.requester, job.json_data, job.claimed_by, job.step, job.workspace, job.queue_name`;
 
 export { READY_CONDITION } from './readyCondition.ts';
 
@@ -23,6 +23,9 @@ export interface JobRow {
   requester: string | null;
   json_data: Record<string, unknown> | null;
   claimed_by: string | null;
+  step: number;
+  workspace: Record<string, unknown> | null;
+  queue_name: string;
 }
 
 /** A Job entity from a raw row, without the ORM's hydration cost. */
@@ -42,6 +45,9 @@ export function jobFromRow(row: JobRow): Job {
   job.requester = row.requester;
   job.jsonData = row.json_data;
   job.claimedBy = row.claimed_by;
+  job.step = row.step;
+  job.workspace = row.workspace;
+  job.queueName = row.queue_name;
   return job;
 }
 

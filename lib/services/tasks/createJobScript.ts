@@ -1,0 +1,108 @@
+import type { Argv } from 'yargs';
+import { applySchemaOn } from '../database/applySchema.ts';
+import { withDatabaseClient } from '../database/databaseClient.ts';
+import { resolveDatabase } from '../database/databaseUrl.ts';
+import { SchemaBehind, schemaState } from '../database/schemaState.ts';
+import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
+import { createJob, InvalidJobRequest } from './createJob.ts';
+import { ddqState } from './ddqState.ts';
+import { knownTaskJobs } from './knownTaskJobs.ts';
+import { isWorkspace, type Workspace } from './workspace.ts';
+
+/**
+ * `cronscripts/create_job.ts <job_name> [--queue_name Q] [--workspace JSON]`: creates one
+ * multi-step job (django-db-queue's manage.py create_job), running its creation hook, and
+ * prints its id on stdout. Bad input (no or an unknown job name, a workspace that is not a JSON
+ * object) is one line on stderr and exit status 2, with nothing written. Runs as the database
+ * URL's login, which must be allowed to insert into job.
+ */
+export class CreateJobScript extends CronScript {
+  readonly scriptName = 'create_job';
+  /** The id of the job created by main(), for callers and tests. */
+  createdJobId: number | undefined;
+
+  constructor(options: CronScriptOptions = {}) {
+    super(options);
+  }
+
+  protected override usage(): string {
+    return '$0 <job_name> [--queue_name Q] [--workspace JSON]';
+  }
+
+  protected override description(): string {
+    return 'Create a multi-step job of a job name that a job section of the config runs, and print its id. It starts as NEW at its first step; run_jobs.ts <section> runs its steps.';
+  }
+
+  protected override defineOptions(argv: Argv): Argv {
+    return argv
+      .positional('job_name', { type: 'string', description: 'The job name, e.g. import_cats' })
+      // At most one positional; a missing one is refused in main(), listing the job names.
+      .demandCommand(0, 1, '', 'name one job only')
+      .option('queue_name', { type: 'string', default: 'default', description: 'The queue to create the job in' })
+      .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' });
+  }
+
+  // Many jobs may be created at once: each run has a lock of its own (removed when it ends).
+  protected override lockName(): string {
+    return `${this.scriptName}.${process.pid}`;
+  }
+
+  protected override reporterName(): string {
+    return this.scriptName;
+  }
+
+  /** --workspace parsed; a UsageError (exit 2) for malformed JSON or anything but an object. */
+  get workspace(): Workspace {
+    const raw = this.args.workspace;
+    if (raw === undefined) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(String(raw));
+    } catch (thrown) {
+      throw new UsageError(`--workspace is not valid JSON: ${thrown instanceof Error ? thrown.message : String(thrown)}`);
+    }
+    if (!isWorkspace(parsed)) throw new UsageError(`--workspace must be a JSON object such as '{"key": "value"}', not ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+    return parsed;
+  }
+
+  get queueName(): string {
+    const queue = String(this.args.queue_name);
+    if (queue.trim() === '') throw new UsageError('--queue_name must not be empty');
+    return queue;
+  }
+
+  /** Refused before the lock and the database: the workspace and the queue name. */
+  protected override checkInput(): void {
+    void this.workspace;
+    void this.queueName;
+  }
+
+  override async main(): Promise<void> {
+    const known = await knownTaskJobs(this.config, this.logger);
+    const names = [...known.keys()].sort().join(', ') || 'none';
+    const name = this.args._[0] === undefined ? undefined : String(this.args._[0]);
+    if (name === undefined) throw new UsageError(`name the job to create; known job names: ${names}`);
+    const target = known.get(name);
+    if (!target) throw new UsageError(`unknown job name '${name}'; known job names: ${names}`);
+    const database = await resolveDatabase(this.config);
+    await withDatabaseClient(database.url, async (client) => {
+      const state = await schemaState(client);
+      if (state === 'current') return;
+      // As run_jobs: only the embedded development server is brought up to date on the fly.
+      if (!database.embedded) throw new SchemaBehind(database.url, state);
+      await applySchemaOn(client);
+    });
+    const { openDataSource } = await import('../database/dataSource.ts');
+    const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1 });
+    try {
+      const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName }).catch((error: unknown) => {
+        throw error instanceof InvalidJobRequest ? new UsageError(error.message) : error;
+      });
+      this.createdJobId = job.id;
+      process.stdout.write(`${job.id}\n`);
+      this.logger.info(`Created ${name} job ${job.id} in queue ${job.queueName}: ${ddqState(job)} at step 1 of ${target.jobs.definition(name)!.tasks.length}; run_jobs.ts ${target.section} runs it.`);
+    } finally {
+      await dataSource.destroy().catch(() => undefined);
+    }
+  }
+}
