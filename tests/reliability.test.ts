@@ -77,28 +77,47 @@ for (const [label, jobCount, keys] of [
   });
 }
 
-test.serial('a runner killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
-  const markFile = join(db().dir, 'crash-runs');
+/** Start a runner whose one job hangs, SIGKILL it once the job's run() has begun. */
+async function killRunnerMidJob(config: string, markFile: string): Promise<number> {
   const [id] = await enqueue({ action: 'hang-first-runs', hangRuns: 1, markFile });
-  // A lease that outlasts the slowest machine's next run; the test then moves the clock.
-  const config = scriptedConfig(db(), 'crash', { lease_duration: '5m' });
   const { child, exited } = startRunner(config);
   // Its run() has begun (a claimed job is RUNNING a moment before that).
   await waitFor('the job to start', async () => existsSync(markFile) && runningJob(id!));
   child.kill('SIGKILL');
   await exited;
-  const [left] = await db().admin.query('SELECT status, attempt_count, lease_expires > now() AS leased, claimed_by FROM job WHERE id = $1', [id]);
+  return id!;
+}
+
+test.serial('a runner on another host killed with SIGKILL leaves its job RUNNING with a lease; the next run takes it again once the lease has passed', async (t) => {
+  // A lease that outlasts the slowest machine's next run; the test then moves the clock.
+  const config = scriptedConfig(db(), 'crash', { lease_duration: '5m' });
+  const id = await killRunnerMidJob(config, join(db().dir, 'crash-runs'));
+  // As if the dead runner had been on another host: from here its death cannot be seen.
+  await db().admin.query(`UPDATE job SET claimed_by = 'otherhost:4242' WHERE id = $1`, [id]);
+  const [left] = await db().admin.query('SELECT status, attempt_count, lease_expires > now() AS leased FROM job WHERE id = $1', [id]);
   t.like(left, { status: 'RUNNING', attempt_count: 1, leased: true });
   // While the lease is live, another run leaves the job alone.
   const early = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
   t.is(early.code, 0, early.stderr);
-  t.is((await reloadJob(db().admin.manager, id!)).attemptCount, 1);
-  await expireLease(id!);
+  t.like(await reloadJob(db().admin.manager, id), { status: 'RUNNING', attemptCount: 1 });
+  await expireLease(id);
   const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
   t.is(next.code, 0, next.stderr);
-  t.regex(next.stderr, /was left running by .*, whose lease expired; requeued to run on its own/);
+  t.regex(next.stderr, /was left running by otherhost:4242, whose lease expired; requeued to run on its own/);
   const [job] = await db().admin.query('SELECT status, attempt_count, runner_deaths FROM job WHERE id = $1', [id]);
   // The attempt the dead runner's claim counted was taken back; the death is counted apart.
+  t.like(job, { status: 'COMPLETED', attempt_count: 1, runner_deaths: 1 });
+});
+
+test.serial('a runner of this host killed with SIGKILL: the next run takes its job back at once, its lease still live', async (t) => {
+  const config = scriptedConfig(db(), 'crash-here', { lease_duration: '5m' });
+  const id = await killRunnerMidJob(config, join(db().dir, 'crash-here-runs'));
+  const [left] = await db().admin.query('SELECT status, lease_expires > now() AS leased, claimed_by FROM job WHERE id = $1', [id]);
+  t.like(left, { status: 'RUNNING', leased: true });
+  const next = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: config } });
+  t.is(next.code, 0, next.stderr);
+  t.regex(next.stderr, new RegExp(`was left running by ${left.claimed_by}, whose process is gone; requeued to run on its own`));
+  const [job] = await db().admin.query('SELECT status, attempt_count, runner_deaths FROM job WHERE id = $1', [id]);
   t.like(job, { status: 'COMPLETED', attempt_count: 1, runner_deaths: 1 });
 });
 

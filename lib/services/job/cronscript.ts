@@ -11,6 +11,8 @@ import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
 import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
+import { selectRunningOwnersOn } from './sql/selectRunningOwners.ts';
+import { deadOwners, thisHostPrefix } from './deadRunners.ts';
 import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -118,7 +120,10 @@ export class JobCronScript extends CronScript {
         else await applySchema(database.url);
       }
       if (login.role) await setRole(client, login.role, login.url);
-      return declared ? anyJobToRun(client, declared.jobTypes) : true;
+      if (!declared || (await anyJobToRun(client, declared.jobTypes))) return true;
+      // A runner of this host that died (kill -9, OOM) left jobs RUNNING under a live lease:
+      // its pid being gone is proof enough, so this run takes them back now.
+      return deadOwners(await selectRunningOwnersOn(client, declared.jobTypes, thisHostPrefix())).length > 0;
     });
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);

@@ -21,6 +21,8 @@ import { renewLeases } from './sql/renewLeases.ts';
 import { requeueJob } from './sql/requeueJob.ts';
 import { recordJobFailure } from './sql/recordJobFailure.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
+import { selectRunningOwners } from './sql/selectRunningOwners.ts';
+import { deadOwners, thisHostPrefix } from './deadRunners.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 export type { OopsFiler } from '../oops/filer.ts';
@@ -276,16 +278,20 @@ export class JobRunner {
   /** Jobs left RUNNING by a dead runner: requeued as suspects, or FAILED with an OOPS once
    * out of tries. Returns how many were requeued. */
   private async rescueExpired(source: IJobSource): Promise<number> {
-    const rescued = await rescueExpiredJobs(this.options.dataSource.manager, source.jobTypes);
+    const manager = this.options.dataSource.manager;
+    // Runners of this host whose process is gone: their jobs need not wait for the lease.
+    const dead = deadOwners(await selectRunningOwners(manager, source.jobTypes, thisHostPrefix()), this.owner);
+    const rescued = await rescueExpiredJobs(manager, source.jobTypes, dead);
     let requeued = 0;
     for (const { job, previousOwner, runnerDeaths } of rescued) {
       const who = previousOwner ?? 'an unknown runner';
+      const how = previousOwner !== null && dead.includes(previousOwner) ? 'whose process is gone' : 'whose lease expired';
       if (job.status === 'WAITING') {
         requeued += 1;
-        this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who}, whose lease expired; requeued to run on its own (runner deaths: ${runnerDeaths} of at most ${Math.max(job.maxRetries, 1)}; the attempt is not counted).`);
+        this.logger.info(`Job ${job.id} (${job.jobType}) was left running by ${who}, ${how}; requeued to run on its own (runner deaths: ${runnerDeaths} of at most ${Math.max(job.maxRetries, 1)}; the attempt is not counted).`);
         continue;
       }
-      const error = new Error(`The runner ${who} died while running job ${job.id}; its lease expired and it has no tries left (runners died holding it ${runnerDeaths} times).`);
+      const error = new Error(`The runner ${who} died while running job ${job.id} (a runner ${how}) and it has no tries left (runners died holding it ${runnerDeaths} times).`);
       error.name = 'RunnerDied';
       const oops = await this.options.fileOops(error, [['job_id', String(job.id)], ['job_type', job.jobType], ['job_attempt', String(job.attemptCount)]]);
       await recordJobFailure(this.options.dataSource.manager, job.id, { error: errorSummary(error), oops: oops.id });

@@ -14,13 +14,16 @@ import type { Job } from '../model/job.ts';
 // kill the runner, so a runner that died then was killed by something else.
 // Runners call this at start and on every heartbeat: the partial index job__running_lease__idx
 // holds only RUNNING jobs, so the range lease_expires < now() reads the expired ones alone.
+// A runner of the same host whose process is gone ($2, deadRunners.ts) is dead for certain:
+// its jobs are taken back at once, live lease or not.
 const TEXT = `WITH expired AS (
     SELECT id, claimed_by AS previous_owner,
       job.runner_deaths + CASE WHEN job.runner_deaths = 0 OR NOT EXISTS (
           SELECT 1 FROM job other WHERE other.status = 'RUNNING' AND other.claimed_by = job.claimed_by AND other.id <> job.id)
         THEN 1 ELSE 0 END AS deaths
     FROM job
-    WHERE job.job_type = ANY($1::text[]) AND job.status = 'RUNNING' AND job.lease_expires < now()
+    WHERE job.job_type = ANY($1::text[]) AND job.status = 'RUNNING'
+      AND (job.lease_expires < now() OR job.claimed_by = ANY($2::text[]))
     FOR UPDATE SKIP LOCKED)
   UPDATE job SET
     status = CASE WHEN expired.deaths <= GREATEST(job.max_retries, 1) THEN 'WAITING' ELSE 'FAILED' END,
@@ -38,8 +41,9 @@ export interface RescuedJob {
   runnerDeaths: number;
 }
 
-/** Requeue or fail jobs left RUNNING by dead runners; returns them in their new state. */
-export async function rescueExpiredJobs(manager: EntityManager, jobTypes: readonly string[]): Promise<RescuedJob[]> {
-  const rows = await runStatement<JobRow & { previous_owner: string | null; runner_deaths: number }>(manager, 'jobsystem_rescue_expired_jobs', TEXT, [jobTypes]);
+/** Requeue or fail jobs left RUNNING by dead runners (their lease passed, or their owner is
+ * one of `deadOwners`, runners of this host known dead); returns them in their new state. */
+export async function rescueExpiredJobs(manager: EntityManager, jobTypes: readonly string[], deadOwners: readonly string[] = []): Promise<RescuedJob[]> {
+  const rows = await runStatement<JobRow & { previous_owner: string | null; runner_deaths: number }>(manager, 'jobsystem_rescue_expired_jobs', TEXT, [jobTypes, deadOwners]);
   return rows.map((row) => ({ job: jobFromRow(row), previousOwner: row.previous_owner, runnerDeaths: row.runner_deaths }));
 }
