@@ -11,6 +11,7 @@ import type { JobRunner } from './runner.ts';
 import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
 import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
+import { sectionQueues } from './sectionQueues.ts';
 import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -118,7 +119,7 @@ export class JobCronScript extends CronScript {
         else await applySchema(database.url);
       }
       if (login.role) await setRole(client, login.role, login.url);
-      return declared ? anyJobToRun(client, declared.jobTypes) : true;
+      return declared ? anyJobToRun(client, declared.jobTypes, sectionQueues(section)) : true;
     });
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
@@ -163,6 +164,7 @@ export class JobCronScript extends CronScript {
       suspectExecutor,
       exitOnCrash: true,
       maxRecordedJobs: 1000,
+      queues: sectionQueues(section),
     });
     this.runner = runner;
     const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));
