@@ -45,6 +45,8 @@ export class WorkerScript extends CronScript {
   protected override defineOptions(argv: Argv): Argv {
     return argv
       .positional('queue_name', { type: 'string', description: 'Queues to serve (default: default)' })
+      // Any number of queue names (strict parsing refuses positionals beyond the maximum).
+      .demandCommand(0, 1000)
       .option('section', { type: 'string', array: true, description: 'Serve these job sections only (default: every enabled one whose queues include a named queue)' })
       .option('poll', { type: 'string', default: DEFAULT_POLL, description: 'How often to look for work without a notification (scheduled jobs, retries)' });
   }
