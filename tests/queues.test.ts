@@ -83,7 +83,6 @@ test.serial('the claim reads the ready-queue index and no finished row (EXPLAIN 
     await runner.startTransaction();
     const rows: Array<{ 'QUERY PLAN': string }> = await runner.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ${statement}`);
     const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-    t.log(plan);
     t.regex(plan, /Index Scan using job__ready_queue__idx on job/);
     t.notRegex(plan, /Seq Scan on job|Sort/);
     // The scan stops after the 2 rows it claims: it never reaches the finished history.
