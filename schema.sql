@@ -76,6 +76,8 @@ ALTER TABLE job ADD COLUMN IF NOT EXISTS workspace jsonb;
 COMMENT ON COLUMN job.workspace IS 'Multi-step jobs: the JSON object the tasks pass on to each other, as the last completed task (or the creation or failure hook) left it. NULL for other jobs.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS queue_name text NOT NULL DEFAULT 'default';
 COMMENT ON COLUMN job.queue_name IS 'The queue the job was created in (create_job --queue_name); ''default'' unless given.';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS priority integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN job.priority IS 'Within its queue, a ready job of higher priority is claimed first (then the oldest first); 0 unless given, negatives allowed. A job between steps keeps its priority and competes with new jobs.';
 
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with
@@ -84,6 +86,9 @@ CREATE INDEX IF NOT EXISTS job__ready__idx ON job (job_type, id) WHERE status = 
 -- and this one a source with several (job_type = ANY($1) ORDER BY id): without it the planner
 -- walks the primary key through every finished job to find the first waiting one.
 CREATE INDEX IF NOT EXISTS job__ready_by_id__idx ON job (id) WHERE status = 'WAITING';
+-- The claim (sql/claimJobs.ts): the ready jobs of one queue and one job type, highest
+-- priority first, then oldest first, read in index order and never touching a finished row.
+CREATE INDEX IF NOT EXISTS job__ready_queue__idx ON job (queue_name, job_type, priority DESC, id) WHERE status = 'WAITING';
 -- Finding jobs left RUNNING by a dead runner (lease passed).
 CREATE INDEX IF NOT EXISTS job__running_lease__idx ON job (lease_expires) WHERE status = 'RUNNING';
 -- Suspects (jobs a runner died holding) waiting to be run on their own: a handful at most, so

@@ -64,7 +64,7 @@ for (const [what, args, message] of BAD_INPUTS) {
 test.serial('create_job --help names the arguments and the exit statuses', async (t) => {
   const result = await createJob(['--help']);
   t.is(result.code, 0);
-  t.true(result.stdout.includes('create_job <job_name> [--queue_name Q] [--workspace JSON]'));
+  t.true(result.stdout.includes('create_job <job_name> [--queue_name Q] [--priority N] [--workspace JSON]'));
   t.true(result.stdout.includes('--workspace'));
   t.regex(result.stdout, /Exit status/);
 });

@@ -13,6 +13,7 @@ import { checkJobSection, jobSectionNames } from './jobSections.ts';
 import { anyJobToRun } from './sql/anyJobToRun.ts';
 import { selectRunningOwnersOn } from './sql/selectRunningOwners.ts';
 import { deadOwners, thisHostPrefix } from './deadRunners.ts';
+import { sectionQueues } from './sectionQueues.ts';
 import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
@@ -120,7 +121,7 @@ export class JobCronScript extends CronScript {
         else await applySchema(database.url);
       }
       if (login.role) await setRole(client, login.role, login.url);
-      if (!declared || (await anyJobToRun(client, declared.jobTypes))) return true;
+      if (!declared || (await anyJobToRun(client, declared.jobTypes, sectionQueues(section)))) return true;
       // A runner of this host that died (kill -9, OOM) left jobs RUNNING under a live lease:
       // its pid being gone is proof enough, so this run takes them back now.
       return deadOwners(await selectRunningOwnersOn(client, declared.jobTypes, thisHostPrefix())).length > 0;
@@ -168,6 +169,7 @@ export class JobCronScript extends CronScript {
       suspectExecutor,
       exitOnCrash: true,
       maxRecordedJobs: 1000,
+      queues: sectionQueues(section),
     });
     this.runner = runner;
     const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));

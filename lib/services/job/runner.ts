@@ -67,6 +67,8 @@ export interface JobRunnerOptions {
    * time of the jobs so far); together the concurrency loops never hold more than batchSize
    * unstarted jobs. What a killed runner strands is bounded by it. Default 1000 ms. */
   claimAheadMs?: number;
+  /** Claim only jobs of these queues (job.queue_name); default ['default']. */
+  queues?: readonly string[];
 }
 
 /** What happened to one job, and why. */
@@ -114,8 +116,8 @@ export class JobRunner {
   private crashed = false;
   private heartbeatFailed = false;
   private readonly maxRecordedJobs: number;
-  /** The highest job id this run has claimed: the next claim starts after it. */
-  private claimedUpTo = 0;
+  /** The queues whose jobs this runner claims. */
+  readonly queues: readonly string[];
   /** Jobs whose run() has started and not ended: the suspects of a crash. */
   private readonly inFlight = new Set<IRunnableJob>();
   /** Average run time of every job this runner ran (ms), for how far ahead to claim. */
@@ -140,6 +142,7 @@ export class JobRunner {
     this.quickJobMs = options.quickJobMs ?? 50;
     this.maxRecordedJobs = options.maxRecordedJobs ?? Infinity;
     this.claimAheadMs = options.claimAheadMs ?? 1000;
+    this.queues = options.queues && options.queues.length > 0 ? [...options.queues] : ['default'];
   }
 
   private get suspectExecutor(): JobExecutor | undefined {
@@ -230,7 +233,7 @@ export class JobRunner {
   private async runSuspects(source: IJobSource, executor: JobExecutor | null): Promise<void> {
     const manager = this.options.dataSource.manager;
     while (!this.stopping) {
-      const claimed = await claimSuspectJob(manager, { jobTypes: source.jobTypes, leaseMs: this.leaseMs, owner: this.owner, exclude: [...this.suspectsRun] });
+      const claimed = await claimSuspectJob(manager, { jobTypes: source.jobTypes, queues: this.queues, leaseMs: this.leaseMs, owner: this.owner, exclude: [...this.suspectsRun] });
       if (!claimed) return;
       this.suspectsRun.add(claimed.id);
       const [job] = await this.wrap(source, [claimed]);
@@ -365,10 +368,9 @@ export class JobRunner {
         leaseMs: this.leaseMs,
         owner: this.owner,
         runStartedAt,
-        afterId: this.claimedUpTo,
+        queues: this.queues,
       });
       if (claimed.length === 0) return;
-      this.claimedUpTo = Math.max(this.claimedUpTo, claimed.at(-1)!.id);
       await this.runBatch(await this.wrap(source, claimed));
     }
   }

@@ -5,6 +5,12 @@ import { insertJob } from './sql/insertJob.ts';
 import { insertJobs } from './sql/insertJobs.ts';
 import { selectReadyJobs } from './sql/selectReadyJobs.ts';
 
+export interface NewJobOptions {
+  queueName?: string;
+  priority?: number;
+  scheduledStart?: Date | null;
+}
+
 /** A concrete SimpleJob class, as the static side sees it. */
 export interface SimpleJobClass<T extends SimpleJob> {
   new (job: Job): T;
@@ -30,8 +36,10 @@ export abstract class SimpleJob extends BaseRunnableJob {
     return [this.name];
   }
 
-  static async create<T extends SimpleJob>(this: SimpleJobClass<T>, manager: EntityManager, payload: Record<string, unknown> = {}): Promise<T> {
-    return new this(await insertJob(manager, { jobType: this.name, maxRetries: this.maxRetries, jsonData: payload }));
+  /** Enqueue one job; `options` may name its queue (default 'default'), its priority (higher
+   * first within the queue, default 0) and a time before which it must not run. */
+  static async create<T extends SimpleJob>(this: SimpleJobClass<T>, manager: EntityManager, payload: Record<string, unknown> = {}, options: NewJobOptions = {}): Promise<T> {
+    return new this(await insertJob(manager, { jobType: this.name, maxRetries: this.maxRetries, jsonData: payload, ...options }));
   }
 
   /** Enqueue many jobs in one statement; returns their ids. */

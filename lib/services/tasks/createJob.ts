@@ -10,6 +10,10 @@ export interface CreateJobOptions {
   workspace?: Workspace;
   /** Default 'default'. */
   queueName?: string;
+  /** Higher runs first within the queue; default 0. */
+  priority?: number;
+  /** Not run before this time; default as soon as possible. */
+  scheduledStart?: Date | null;
 }
 
 /** A job name that no set defines, or a workspace that is not a JSON object. */
@@ -31,8 +35,10 @@ export async function createJob(manager: EntityManager, jobs: TaskJobSet, name: 
   if (!isWorkspace(workspace)) throw new InvalidJobRequest('the workspace must be a JSON object');
   const queueName = options.queueName ?? 'default';
   if (queueName.trim() === '') throw new InvalidJobRequest('the queue name must not be empty');
+  const priority = options.priority ?? 0;
+  if (!Number.isSafeInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31) throw new InvalidJobRequest('the priority must be an integer');
   const create = async (inTransaction: EntityManager): Promise<Job> => {
-    const job = await insertTaskJob(inTransaction, { jobType: name, queueName, workspace, maxRetries: definition.maxRetries ?? 0 });
+    const job = await insertTaskJob(inTransaction, { jobType: name, queueName, workspace, maxRetries: definition.maxRetries ?? 0, priority, scheduledStart: options.scheduledStart ?? null });
     if (!definition.onCreate) return job;
     const given = copyWorkspace(job.workspace);
     const edited = resultingWorkspace(given, await definition.onCreate(job, given, inTransaction), `the creation hook of ${name}`);

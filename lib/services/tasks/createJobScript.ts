@@ -10,7 +10,7 @@ import { knownTaskJobs } from './knownTaskJobs.ts';
 import { isWorkspace, type Workspace } from './workspace.ts';
 
 /**
- * `cronscripts/create_job.ts <job_name> [--queue_name Q] [--workspace JSON]`: creates one
+ * `cronscripts/create_job.ts <job_name> [--queue_name Q] [--priority N] [--workspace JSON]`: creates one
  * multi-step job (django-db-queue's manage.py create_job), running its creation hook, and
  * prints its id on stdout. Bad input (no or an unknown job name, a workspace that is not a JSON
  * object) is one line on stderr and exit status 2, with nothing written. Runs as the database
@@ -26,7 +26,7 @@ export class CreateJobScript extends CronScript {
   }
 
   protected override usage(): string {
-    return '$0 <job_name> [--queue_name Q] [--workspace JSON]';
+    return '$0 <job_name> [--queue_name Q] [--priority N] [--workspace JSON]';
   }
 
   protected override description(): string {
@@ -39,6 +39,7 @@ export class CreateJobScript extends CronScript {
       // At most one positional; a missing one is refused in main(), listing the job names.
       .demandCommand(0, 1, '', 'name one job only')
       .option('queue_name', { type: 'string', default: 'default', description: 'The queue to create the job in' })
+      .option('priority', { type: 'number', default: 0, description: 'Within its queue, higher runs first (negatives allowed)' })
       .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' });
   }
 
@@ -95,7 +96,7 @@ export class CreateJobScript extends CronScript {
     const { openDataSource } = await import('../database/dataSource.ts');
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1 });
     try {
-      const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName }).catch((error: unknown) => {
+      const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName, priority: Number(this.args.priority) }).catch((error: unknown) => {
         throw error instanceof InvalidJobRequest ? new UsageError(error.message) : error;
       });
       this.createdJobId = job.id;

@@ -34,6 +34,8 @@ export class Job {
   workspace: Record<string, unknown> | null = null;
   /** The queue the job was created in. */
   queueName = 'default';
+  /** Within its queue, higher first; default 0. */
+  priority = 0;
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -128,5 +130,6 @@ export const JobEntity = new EntitySchema<Job>({
     step: { type: 'integer', default: 0 },
     workspace: { type: 'jsonb', nullable: true },
     queueName: { name: 'queue_name', type: 'text', default: 'default' },
+    priority: { type: 'integer', default: 0 },
   },
 });

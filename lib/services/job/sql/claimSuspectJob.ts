@@ -8,10 +8,10 @@ import type { Job } from '../model/job.ts';
 // keeps the suspects this run has already run (and perhaps requeued) for the next run.
 const TEXT = `WITH picked AS (
     SELECT id FROM job
-    WHERE job.job_type = ANY($1::text[]) AND ${READY_CONDITION}
+    WHERE job.job_type = ANY($1::text[]) AND job.queue_name = ANY($5::text[]) AND ${READY_CONDITION}
       AND job.runner_deaths > 0
       AND job.id <> ALL($4::bigint[])
-    ORDER BY job.id
+    ORDER BY job.priority DESC, job.id
     LIMIT 1
     FOR UPDATE SKIP LOCKED)
   UPDATE job SET status = 'RUNNING', attempt_count = job.attempt_count + 1,
@@ -24,6 +24,8 @@ export interface SuspectClaimOptions {
   jobTypes: readonly string[];
   leaseMs: number;
   owner: string;
+  /** The queues served (default: 'default'). */
+  queues?: readonly string[];
   /** Suspects this run has already run. */
   exclude: readonly number[];
 }
@@ -35,6 +37,7 @@ export async function claimSuspectJob(manager: EntityManager, options: SuspectCl
     options.leaseMs,
     options.owner,
     `{${options.exclude.join(',')}}`,
+    options.queues ?? ['default'],
   ]);
   if (!rows[0]) return undefined;
   const job = jobFromRow(rows[0]);

@@ -8,10 +8,14 @@ export interface NewJob {
   requester?: string | null;
   jsonData?: Record<string, unknown> | null;
   scheduledStart?: Date | null;
+  /** Default 'default'. */
+  queueName?: string;
+  /** Higher runs first within the queue; default 0. */
+  priority?: number;
 }
 
-const TEXT = `INSERT INTO job (job_type, max_retries, requester, json_data, scheduled_start)
-  VALUES ($1, $2, $3, $4, $5) RETURNING ${JOB_COLUMNS}`;
+const TEXT = `INSERT INTO job (job_type, max_retries, requester, json_data, scheduled_start, queue_name, priority)
+  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${JOB_COLUMNS}`;
 
 /** Insert one WAITING job in the caller's transaction. */
 export async function insertJob(manager: EntityManager, job: NewJob): Promise<Job> {
@@ -21,6 +25,8 @@ export async function insertJob(manager: EntityManager, job: NewJob): Promise<Jo
     job.requester ?? null,
     job.jsonData ?? null,
     job.scheduledStart ?? null,
+    job.queueName ?? 'default',
+    job.priority ?? 0,
   ]);
   return jobFromRow(rows[0]!);
 }

@@ -4,7 +4,7 @@ import { Job } from '../model/job.ts';
 /** The job columns every hot-path statement returns, in one place. */
 export const JOB_COLUMNS = `job.id, job.job_type, job.status, job.attempt_count, job.max_retries, job.log,
   job.scheduled_start, job.lease_expires, job.date_created, job.date_started, job.date_finished,
-  job.requester, job.json_data, job.claimed_by, job.step, job.workspace, job.queue_name`;
+  job.requester, job.json_data, job.claimed_by, job.step, job.workspace, job.queue_name, job.priority`;
 
 export { READY_CONDITION } from './readyCondition.ts';
 
@@ -26,6 +26,7 @@ export interface JobRow {
   step: number;
   workspace: Record<string, unknown> | null;
   queue_name: string;
+  priority: number;
 }
 
 /** A Job entity from a raw row, without the ORM's hydration cost. */
@@ -48,6 +49,7 @@ export function jobFromRow(row: JobRow): Job {
   job.step = row.step;
   job.workspace = row.workspace;
   job.queueName = row.queue_name;
+  job.priority = row.priority;
   return job;
 }
 
