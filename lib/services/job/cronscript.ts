@@ -131,10 +131,10 @@ export class JobCronScript extends CronScript {
       return;
     }
     const source = await sourceInterface.load();
-    const [{ openDataSource }, { JobRunner }, { IsolatedExecutor }] = await Promise.all([
+    const [{ openDataSource }, { JobRunner }, { sectionExecutors }] = await Promise.all([
       import('../database/dataSource.ts'),
       import('./runner.ts'),
-      import('./isolatedWorkers.ts'),
+      import('./sectionExecutors.ts'),
     ]);
     const concurrency = section.integer('concurrency');
     const dataSource = await openDataSource(login.url, {
@@ -143,21 +143,7 @@ export class JobCronScript extends CronScript {
       poolSize: concurrency + 2,
     });
     const reports = this.config.section('error_reports');
-    const sourcePath = section.optional<string>('source_interface');
-    const isolatedExecutor = () =>
-      new IsolatedExecutor({
-        sourceInterface: sourcePath!,
-        databaseUrl: login.url,
-        role: login.role,
-        errorDir: reports.string('error_dir'),
-        reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
-        timeoutMs: section.duration('job_timeout'),
-        memoryLimitMb: section.integer('memory_limit'),
-      });
-    const executor = section.boolean('isolated') ? isolatedExecutor() : undefined;
-    // Suspects (jobs a runner died holding) run one at a time in a worker process of their
-    // own, started only if there is one: a job that kills its process takes nothing else down.
-    const suspectExecutor = executor ?? (sourcePath ? isolatedExecutor() : undefined);
+    const { executor, suspectExecutor } = sectionExecutors(section, login, reports, `${reports.string('oops_prefix')}-${this.reporterName()}`);
     const runner = new JobRunner({
       dataSource,
       logger: this.logger,

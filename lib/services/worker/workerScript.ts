@@ -90,9 +90,9 @@ export class WorkerScript extends CronScript {
   }
 
   override async main(): Promise<void> {
-    const [{ openDataSource }, { IsolatedExecutor }, { WorkerLane }] = await Promise.all([
+    const [{ openDataSource }, { sectionExecutors }, { WorkerLane }] = await Promise.all([
       import('../database/dataSource.ts'),
-      import('../job/isolatedWorkers.ts'),
+      import('../job/sectionExecutors.ts'),
       import('./workerLane.ts'),
     ]);
     const database = await resolveDatabase(this.config);
@@ -132,19 +132,7 @@ export class WorkerScript extends CronScript {
         });
         if (!dataSource) break;
         const reports = this.config.section('error_reports');
-        const sourcePath = section.optional<string>('source_interface');
-        const isolatedExecutor = () =>
-          new IsolatedExecutor({
-            sourceInterface: sourcePath!,
-            databaseUrl: login.url,
-            role: login.role,
-            errorDir: reports.string('error_dir'),
-            reporter: `${reports.string('oops_prefix')}-${this.reporterName()}`,
-            timeoutMs: section.duration('job_timeout'),
-            memoryLimitMb: section.integer('memory_limit'),
-          });
-        const executor = section.boolean('isolated') ? isolatedExecutor() : undefined;
-        const suspectExecutor = executor ?? (sourcePath ? isolatedExecutor() : undefined);
+        const { executor, suspectExecutor } = sectionExecutors(section, login, reports, `${reports.string('oops_prefix')}-${this.reporterName()}`);
         lanes.push(new WorkerLane({
           section: name,
           source,
