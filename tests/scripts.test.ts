@@ -87,7 +87,7 @@ test.serial('an unknown section is refused', async (t) => {
 });
 
 test.serial('a section that is not a job section is refused as such', async (t) => {
-  await expectRefusal(t, ['database'], db().configFile, 2, /^ERROR {3}run_jobs: \[database\] is not a job section: a job section says "link: job_runner" and sets dbuser and source_interface; job sections in .*: do_foo, import_cats$/);
+  await expectRefusal(t, ['database'], db().configFile, 2, /^ERROR {3}run_jobs: \[database\] is not a job section: a job section says "link: job_runner" and sets dbuser and source_interface \(or tasks, for a multi-step job\); job sections in .*: do_foo, import_cats$/);
 });
 
 test.serial('the job_runner template is not a job section', async (t) => {

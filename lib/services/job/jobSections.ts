@@ -17,5 +17,5 @@ export function checkJobSection(config: Config, name: string): void {
   if (!config.sections.has(name)) throw new ConfigError(`unknown config section [${name}] in ${config.file}; job sections: ${list}`);
   const known = `job sections in ${config.file}: ${list}`;
   const what = name === JOB_RUNNER_TEMPLATE ? 'the template that job sections link to' : 'not a job section';
-  throw new ConfigError(`[${name}] is ${what}: a job section says "link: ${JOB_RUNNER_TEMPLATE}" and sets dbuser and source_interface; ${known}`);
+  throw new ConfigError(`[${name}] is ${what}: a job section says "link: ${JOB_RUNNER_TEMPLATE}" and sets dbuser and source_interface (or tasks, for a multi-step job); ${known}`);
 }
