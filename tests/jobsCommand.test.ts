@@ -1,5 +1,5 @@
 // cronscripts/jobs.ts, run as operators run it: outputs, --json, --help and exit statuses.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { DoFooJob } from '../lib/component/foo/model/dofoojob.ts';
@@ -213,4 +213,12 @@ for (const command of SUBCOMMANDS) {
 
 test.serial('the test config keeps OOPS reports in the test folder', (t) => {
   t.is(db().errorDir, join(db().dir, 'oops'));
+});
+
+test.serial('[jobs_admin] dbuser: the command acts as that role; one it cannot take is exit 3', async (t) => {
+  const config = join(db().dir, 'jobs-admin-role.ini');
+  writeFileSync(config, `[meta]\nextends: ${db().configFile}\n\n[jobs_admin]\ndbuser: no_such_admin_role\n`);
+  const result = await runScript(SCRIPT, ['list'], { env: { JOBS_CONFIG: config } });
+  t.is(result.code, ExitStatus.DATABASE_UNAVAILABLE);
+  t.regex(result.stderr, /^ERROR {3}jobs: cannot use the database at .* as role no_such_admin_role: .*\n$/);
 });
