@@ -185,3 +185,7 @@ export class ScriptedJob extends SimpleJob {
 
 /** For config sections in tests: source_interface: tests.helpers.scriptedJob.IScriptedJobSource */
 export const IScriptedJobSource = defineJobSource('IScriptedJobSource', async () => ScriptedJob);
+
+/** The same source, declaring its job type: an empty run of its section is answered by the
+ * probe. source_interface: tests.helpers.scriptedJob.IDeclaredScriptedJobSource */
+export const IDeclaredScriptedJobSource = defineJobSource('IDeclaredScriptedJobSource', async () => ScriptedJob, { jobTypes: ['ScriptedJob'], jobName: 'ScriptedJob' });

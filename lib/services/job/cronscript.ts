@@ -1,20 +1,15 @@
 import type { Argv } from 'yargs';
-import { applySchema, applySchemaOn } from '../database/applySchema.ts';
 import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
 import { checkRoleName } from '../database/roleName.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
 import { sectionLogin } from '../database/sectionLogin.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import { toError } from './interfaces/errors.ts';
 import type { JobRunner } from './runner.ts';
-import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
+import type { JobSourceInterface } from './sourceInterface.ts';
+import { ensureSchemaCurrent, sectionHasWork, sectionSourceInterface } from './sectionProbe.ts';
 import { checkJobSection, jobSectionNames } from './jobSections.ts';
-import { anyJobToRun } from './sql/anyJobToRun.ts';
-import { selectRunningOwnersOn } from './sql/selectRunningOwners.ts';
-import { deadOwners, thisHostPrefix } from './deadRunners.ts';
 import { sectionQueues } from './sectionQueues.ts';
-import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
   /** Take the config section from the command line (`run_jobs.ts do_foo`). */
@@ -84,11 +79,7 @@ export class JobCronScript extends CronScript {
 
   /** The job source interface this run uses: the subclass's, or the section's source_interface. */
   async findSourceInterface(): Promise<JobSourceInterface> {
-    if (this.sourceInterface) return this.sourceInterface;
-    const section = this.config.section(this.sectionName);
-    // A multi-step job named in the config by its tasks (lib/services/tasks/taskSection.ts).
-    if (isTaskSection(section)) return taskSectionSourceInterface(this.sectionName, section);
-    return findJobSourceInterface(section.string('source_interface'));
+    return this.sourceInterface ?? sectionSourceInterface(this.config, this.sectionName);
   }
 
   protected override checkInput(): void {
@@ -111,20 +102,10 @@ export class JobCronScript extends CronScript {
     // and the runner are loaded (most of a start-up's cost).
     const declared = sourceInterface.declared;
     const workToDo = await withDatabaseClient(login.url, async (client) => {
-      const state = await schemaState(client);
-      if (state !== 'current') {
-        // A configured database is upgraded only by the explicit command, run by the owner
-        // of the tables: a run's login may do no DDL. The embedded development server is
-        // brought up to date on the fly.
-        if (!database.embedded) throw new SchemaBehind(database.url, state);
-        if (login.url === database.url) await applySchemaOn(client);
-        else await applySchema(database.url);
-      }
+      await ensureSchemaCurrent(client, database, login);
+      if (declared) return sectionHasWork(client, section, login, declared);
       if (login.role) await setRole(client, login.role, login.url);
-      if (!declared || (await anyJobToRun(client, declared.jobTypes, sectionQueues(section)))) return true;
-      // A runner of this host that died (kill -9, OOM) left jobs RUNNING under a live lease:
-      // its pid being gone is proof enough, so this run takes them back now.
-      return deadOwners(await selectRunningOwnersOn(client, declared.jobTypes, thisHostPrefix())).length > 0;
+      return true;
     });
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
