@@ -4,7 +4,7 @@ import { resolveDatabase } from '../database/databaseUrl.ts';
 import { checkRoleName } from '../database/roleName.ts';
 import { sectionLogin } from '../database/sectionLogin.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
-import { toError } from './interfaces/errors.ts';
+import { handleStopSignals } from '../scripts/stopSignals.ts';
 import type { JobRunner } from './runner.ts';
 import type { JobSourceInterface } from './sourceInterface.ts';
 import { ensureSchemaCurrent, sectionHasWork, sectionSourceInterface } from './sectionProbe.ts';
@@ -139,7 +139,13 @@ export class JobCronScript extends CronScript {
       queues: sectionQueues(section),
     });
     this.runner = runner;
-    const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));
+    const stopSignals = handleStopSignals({
+      logger: this.logger,
+      gracePeriodMs: section.duration('grace_period'),
+      stop: () => runner.stop(),
+      releaseUnstarted: () => runner.releaseUnstarted(),
+      onSignal: (signal) => (this.interruptedBy = signal),
+    });
     try {
       await runner.runAllFromSource(source);
       runner.logSummary(source.name);
@@ -149,62 +155,5 @@ export class JobCronScript extends CronScript {
       if (suspectExecutor !== executor) await suspectExecutor?.close();
       await dataSource.destroy().catch(() => undefined);
     }
-  }
-
-  /**
-   * SIGTERM or SIGINT: claim nothing more, let running jobs finish within the grace period,
-   * hand back claimed jobs that have not started, and exit 128+signal. A second signal, or
-   * the end of the grace period, exits at once: the leases of running jobs cover them, and
-   * the claimed jobs that have not started are handed back first (waiting at most
-   * RELEASE_WAIT_MS for the database), so they neither wait for a lease nor lose an attempt.
-   */
-  private handleStopSignals(runner: JobRunner, gracePeriodMs: number): { remove(): void } {
-    let timer: NodeJS.Timeout | undefined;
-    let exiting = false;
-    const exitNow = async (status: number, why: string) => {
-      if (exiting) process.exit(status);
-      exiting = true;
-      const released = await releaseWithin(runner, RELEASE_WAIT_MS);
-      if (typeof released === 'number') {
-        this.logger.info(`${why}: exiting now; handed back ${released} claimed job(s) that had not started; running jobs are covered by their leases.`);
-      } else {
-        this.logger.warning(`${why}: exiting now; could not hand back the claimed jobs that had not started (${released.message}): they run again once their leases pass; running jobs are covered by their leases.`);
-      }
-      process.exit(status);
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      const status = 128 + (signal === 'SIGINT' ? 2 : 15);
-      if (this.interruptedBy) return void exitNow(status, `Received ${signal} again`);
-      this.interruptedBy = signal;
-      runner.stop();
-      this.logger.info(`Received ${signal}: claiming no more jobs; running jobs have ${gracePeriodMs / 1000}s to finish.`);
-      timer = setTimeout(() => void exitNow(status, 'Grace period over'), gracePeriodMs);
-      timer.unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-      remove: () => {
-        clearTimeout(timer);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      },
-    };
-  }
-}
-
-/** How long a stopping process waits for the database to take back its unstarted jobs. */
-const RELEASE_WAIT_MS = 3000;
-
-/** runner.releaseUnstarted(), or the reason it did not finish within `ms`. */
-async function releaseWithin(runner: JobRunner, ms: number): Promise<number | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Error>((resolve) => {
-    timer = setTimeout(() => resolve(new Error(`no answer within ${ms / 1000}s`)), ms);
-  });
-  try {
-    return await Promise.race([runner.releaseUnstarted().catch(toError), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
