@@ -112,7 +112,7 @@ export class JobCronScript extends CronScript {
       return;
     }
     const source = await sourceInterface.load();
-    const [{ openDataSource }, { JobRunner }, { sectionExecutors }] = await Promise.all([
+    const [{ openDataSource }, { JobRunner }, { sectionExecutors, sectionRunnerOptions }] = await Promise.all([
       import('../database/dataSource.ts'),
       import('./runner.ts'),
       import('./sectionExecutors.ts'),
@@ -125,19 +125,7 @@ export class JobCronScript extends CronScript {
     });
     const reports = this.config.section('error_reports');
     const { executor, suspectExecutor } = sectionExecutors(section, login, reports, `${reports.string('oops_prefix')}-${this.reporterName()}`);
-    const runner = new JobRunner({
-      dataSource,
-      logger: this.logger,
-      fileOops: this.oopsFiler(),
-      batchSize: section.integer('batch_size'),
-      leaseMs: section.duration('lease_duration'),
-      concurrency,
-      executor,
-      suspectExecutor,
-      exitOnCrash: true,
-      maxRecordedJobs: 1000,
-      queues: sectionQueues(section),
-    });
+    const runner = new JobRunner({ ...sectionRunnerOptions(section, { executor, suspectExecutor }, this.oopsFiler(), sectionQueues(section)), dataSource, logger: this.logger });
     this.runner = runner;
     const stopSignals = handleStopSignals({
       logger: this.logger,

@@ -88,7 +88,7 @@ export class WorkerScript extends CronScript {
   }
 
   override async main(): Promise<void> {
-    const [{ openDataSource }, { sectionExecutors }, { WorkerLane }] = await Promise.all([
+    const [{ openDataSource }, { sectionExecutors, sectionRunnerOptions }, { WorkerLane }] = await Promise.all([
       import('../database/dataSource.ts'),
       import('../job/sectionExecutors.ts'),
       import('./workerLane.ts'),
@@ -143,17 +143,7 @@ export class WorkerScript extends CronScript {
           dataSource,
           logger: this.logger,
           executors: [executor, suspectExecutor].filter((one, index, all) => one !== undefined && all.indexOf(one) === index) as NonNullable<typeof executor>[],
-          runnerOptions: {
-            fileOops: this.oopsFiler(),
-            batchSize: section.integer('batch_size'),
-            leaseMs: section.duration('lease_duration'),
-            concurrency,
-            executor,
-            suspectExecutor,
-            exitOnCrash: true,
-            maxRecordedJobs: 1000,
-            queues,
-          },
+          runnerOptions: sectionRunnerOptions(section, { executor, suspectExecutor }, this.oopsFiler(), queues),
         }));
         this.logger.info(`Serving [${name}] (${source.name}) on queue(s) ${queues.join(', ')}.`);
       }
