@@ -50,7 +50,7 @@ export interface Series {
 export interface CaseResult {
   id: string;
   title: string;
-  unit: 'jobs/s' | 'ms' | 'MB';
+  unit: 'jobs/s' | 'ms' | 'MB' | 'CPU s';
   better: 'higher' | 'lower';
   jobs: number;
   jobsystem: Series;

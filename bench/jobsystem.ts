@@ -19,6 +19,11 @@ export const JOB_TYPE = NoopJob.name;
 /** The defaults of [job_runner]: one job at a time. */
 export const DEFAULT_SECTION = 'bench_noop';
 
+/** Case h: a crontab group of this many sections of the no-op source (an empty cron minute). */
+export const EMPTY_GROUP = 'BENCH_EMPTY';
+export const EMPTY_GROUP_SECTIONS = Array.from({ length: 10 }, (_, i) => `bench_empty_${i + 1}`);
+export const PROCESS_GROUPS = fromRoot('cronscripts/process-job-source-groups.ts');
+
 export interface FastCandidate {
   section: string;
   batchSize: number;
@@ -41,6 +46,14 @@ batch_size: ${candidate.batchSize}
 concurrency: ${candidate.concurrency}
 lease_duration: 5m
 `).join('');
+  const empty = EMPTY_GROUP_SECTIONS.map((section) => `
+[${section}]
+# Case h: one of the ${EMPTY_GROUP_SECTIONS.length} sections of crontab group ${EMPTY_GROUP}.
+link: job_runner
+dbuser: postgres
+source_interface: bench.noopJob.INoopJobSource
+crontab_group: ${EMPTY_GROUP}
+`).join('');
   const text = `# Written by bench/jobsystem.ts at every bench start: edit FAST_CANDIDATES there, not here.
 # The bench's jobsystem instance: JOBS_CONFIG=bench/config/bench.ini cronscripts/run_jobs.ts bench_noop
 [meta]
@@ -61,7 +74,7 @@ log_timestamps: false
 link: job_runner
 dbuser: postgres
 source_interface: bench.noopJob.INoopJobSource
-${fast}`;
+${fast}${empty}`;
   mkdirSync(join(CONFIG_FILE, '..'), { recursive: true });
   writeFileSync(CONFIG_FILE, text);
 }
@@ -130,6 +143,16 @@ export interface RunJobsOptions {
 export async function runJobs(options: RunJobsOptions): Promise<ProcessRun> {
   const args = [options.section, ...(options.lockDir ? ['--lock-dir', options.lockDir] : [])];
   return runProcess(RUN_JOBS, args, {
+    cwd: fromRoot('.'),
+    env: { ...process.env, JOBS_CONFIG: CONFIG_FILE, DATABASE_URL: options.url },
+    logFile: options.logFile,
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+/** One `cronscripts/process-job-source-groups.ts <group>` process, from spawn to exit. */
+export async function processGroups(options: { url: string; group: string; logFile: string; timeoutMs: number }): Promise<ProcessRun> {
+  return runProcess(PROCESS_GROUPS, [options.group], {
     cwd: fromRoot('.'),
     env: { ...process.env, JOBS_CONFIG: CONFIG_FILE, DATABASE_URL: options.url },
     logFile: options.logFile,

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fromRoot } from '../lib/services/paths.ts';
+import { emptyCronMinute } from './cases/emptyCronMinute.ts';
 import { emptyQueue } from './cases/emptyQueue.ts';
 import { enqueue } from './cases/enqueue.ts';
 import { fastest, type Tuning } from './cases/fastest.ts';
@@ -30,7 +31,7 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
   await runCase('e', () => fourProcesses(context));
   await runCase('f', () => history(context, tuning!));
   await runCase('g', () => memory(context, tuning!));
+  await runCase('h', () => emptyCronMinute(context));
 
   for (const name of [jobsystem.DATABASE, jobsystem.HISTORY_TEMPLATE, graphile.DATABASE]) await dropDatabase(admin, name);
 

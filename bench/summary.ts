@@ -61,6 +61,7 @@ const TARGETS: Record<string, { text: string; judge: Judge }> = {
     text: 'jobsystem <= 150 MB',
     judge: (row) => ({ met: row.jobsystem === null ? null : row.jobsystem <= 150, judgedOn: row.jobsystem === null ? undefined : `${row.jobsystem.toFixed(0)} MB` }),
   },
+  h: { text: 'ratio <= 1', judge: atMost(1) },
 };
 
 export function summarise(results: CaseResult[]): SummaryRow[] {

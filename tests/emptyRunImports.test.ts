@@ -28,8 +28,15 @@ function chainTo(entry: string, target: (specifier: string) => boolean): string[
   return visit(entry, []);
 }
 
+const isTypeorm = (specifier: string) => specifier === 'typeorm' || specifier.startsWith('typeorm/') || specifier.endsWith('/typeorm.ts');
+
 test('the modules an empty run loads import nothing of TypeORM', (t) => {
-  const chain = chainTo(fromRoot('lib/services/job/cronscript.ts'), (specifier) => specifier === 'typeorm' || specifier.startsWith('typeorm/') || specifier.endsWith('/typeorm.ts'));
+  const chain = chainTo(fromRoot('lib/services/job/cronscript.ts'), isTypeorm);
+  t.is(chain, undefined, `reached by: ${chain?.join(' -> ')}`);
+});
+
+test('process-job-source-groups, which probes every section of a group in one process, imports nothing of TypeORM', (t) => {
+  const chain = chainTo(fromRoot('lib/services/job/processJobSourceGroups.ts'), isTypeorm);
   t.is(chain, undefined, `reached by: ${chain?.join(' -> ')}`);
 });
 

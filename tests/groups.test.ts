@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -131,4 +132,59 @@ test.serial('process-job-source-groups warns about waiting jobs whose job_type n
   t.notRegex(result.stderr, /job_type ScriptedJob|job_type DoFooJob/);
   t.is((await reloadJob(db().admin.manager, served)).status, 'COMPLETED');
   await db().admin.query('DELETE FROM job WHERE id = ANY($1)', [orphans.map((job) => job.id)]);
+});
+
+/** A group SEVERAL of three sections of a declared source (an empty one is answered by the
+ * probe), one queue each. */
+function severalConfig(): string {
+  const file = join(db().dir, 'several.ini');
+  const section = (name: string) => [`[${name}]`, 'link: job_runner', 'dbuser: postgres', 'source_interface: tests.helpers.scriptedJob.IDeclaredScriptedJobSource', 'crontab_group: SEVERAL', `queues: ${name}`, ''];
+  writeFileSync(file, ['[meta]', `extends: ${db().configFile}`, '', ...section('g_one'), ...section('g_two'), ...section('g_three')].join('\n'));
+  return file;
+}
+
+test.serial('of a group whose one section has work, only that section gets a run_jobs process; the others are probed in this one', async (t) => {
+  const id = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' }, { queueName: 'g_two' })).job.id;
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['SEVERAL', '-v'], { env: { JOBS_CONFIG: severalConfig() } });
+  t.is(result.code, 0, result.stderr);
+  t.is((await reloadJob(db().admin.manager, id)).status, 'COMPLETED');
+  // A run_jobs process logs its own lock file (at -v); the probes in this process do not.
+  t.deepEqual([...result.stderr.matchAll(/Creating lockfile: .*\/(g_\w+)\.lock/g)].map((match) => match[1]), ['g_two'], result.stderr);
+  t.regex(result.stderr, /Running job source g_one\.\nINFO {4}Ran 0 ScriptedJob jobs\.\n/);
+  t.regex(result.stderr, /Running job source g_three\.\nINFO {4}Ran 0 ScriptedJob jobs\.\n/);
+  t.regex(result.stderr, /INFO {4}Ran 3 job sources; 0 failed\.\nINFO {4}Started 1 run_jobs process\(es\); 2 job source\(s\) had nothing to do\.\n/);
+});
+
+test.serial('a job held by a dead runner of this host is work: a run_jobs process takes it back, and its queue\'s section runs it', async (t) => {
+  // A pid whose process has ended: its runner is dead for certain, though its lease has not passed.
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+  const id = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' }, { queueName: 'g_three' })).job.id;
+  await db().admin.query(`UPDATE job SET status = 'RUNNING', attempt_count = 1, claimed_by = $2, lease_expires = now() + interval '1 hour' WHERE id = $1`, [id, `${hostname()}:${deadPid}`]);
+  const result = await runScript('cronscripts/process-job-source-groups.ts', ['SEVERAL'], { env: { JOBS_CONFIG: severalConfig() } });
+  t.is(result.code, 0, result.stderr);
+  // Taking back a dead runner's jobs is any section of their type's work, whatever their queue
+  // (as in run_jobs): the first section takes it back; g_three, whose queue it is in, runs it.
+  t.regex(result.stderr, /Running job source g_one\.\nINFO {4}Job \d+ \(ScriptedJob\) was left running by [^\n]*, whose process is gone; requeued/);
+  t.regex(result.stderr, /Running job source g_two\.\nINFO {4}Ran 0 ScriptedJob jobs\.\nINFO {4}Running job source g_three\.\nINFO {4}Running ScriptedJob \(ID \d+\) on its own/);
+  t.regex(result.stderr, /Started 2 run_jobs process\(es\); 1 job source\(s\) had nothing to do\./);
+  const job = await reloadJob(db().admin.manager, id);
+  t.is(job.status, 'COMPLETED');
+  t.is(job.runnerDeaths, 1);
+});
+
+test.serial('a probed section whose lock another run holds is skipped without a process, not counted as failed', async (t) => {
+  mkdirSync(db().lockDir, { recursive: true });
+  const lock = join(db().lockDir, 'g_two.lock');
+  writeFileSync(lock, `${hostname()}:${process.pid}:${processStartTime('self')}\n`);
+  const id = (await ScriptedJob.create(db().admin.manager, { action: 'succeed' }, { queueName: 'g_two' })).job.id;
+  try {
+    const result = await runScript('cronscripts/process-job-source-groups.ts', ['SEVERAL'], { env: { JOBS_CONFIG: severalConfig() } });
+    t.is(result.code, 0, result.stderr);
+    t.regex(result.stderr, /INFO {4}Lockfile .*g_two\.lock in use by pid \d+.*\nINFO {4}Job source g_two is still running from an earlier start; skipped\.\n/);
+    t.regex(result.stderr, /Ran 3 job sources; 0 failed\.\nINFO {4}Started 0 run_jobs process\(es\); 2 job source\(s\) had nothing to do\./);
+    t.is((await reloadJob(db().admin.manager, id)).status, 'WAITING');
+  } finally {
+    rmSync(lock, { force: true });
+    await db().admin.query('DELETE FROM job WHERE id = $1', [id]);
+  }
 });

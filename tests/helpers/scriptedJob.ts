@@ -44,6 +44,8 @@ export interface ScriptedPayload extends Record<string, unknown> {
   /** sql: statements to run in the job's transaction, one after another ($1 is the job's id
    * in a statement that mentions it). */
   sql?: string[];
+  /** hang-on-attempt: a run that ends commits a row to job_run (as count does). */
+  recordRun?: boolean;
   /** Treat JobTimeout as a retry error. */
   retryTimeouts?: boolean;
   /** notifyOops and notifyUserError throw (after recording that they were called). */
@@ -71,7 +73,7 @@ export class ScriptedJob extends SimpleJob {
   }
 
   override async run(manager: EntityManager): Promise<void> {
-    const { action, fooId, ms, hangRuns, hangAttempts, markFile, releaseFile, meetDir, peers, mb, sql } = this.payload as ScriptedPayload;
+    const { action, fooId, ms, hangRuns, hangAttempts, markFile, releaseFile, meetDir, peers, mb, sql, recordRun } = this.payload as ScriptedPayload;
     const sleep = (duration: number) => new Promise((resolve) => setTimeout(resolve, duration));
     /** Poll until `done` or `boundMs` passes (a bound, so that a broken test ends). */
     const until = async (done: () => boolean, boundMs: number) => {
@@ -132,6 +134,7 @@ export class ScriptedJob extends SimpleJob {
           if (markFile) writeFileSync(markFile, String(process.pid));
           await until(() => releaseFile !== undefined && existsSync(releaseFile), 600_000);
         }
+        if (recordRun) await manager.query('INSERT INTO job_run (job, pid) VALUES ($1, $2)', [this.job.id, process.pid]);
         return;
       case 'sleep-and-record': {
         const start = Date.now();
@@ -185,3 +188,7 @@ export class ScriptedJob extends SimpleJob {
 
 /** For config sections in tests: source_interface: tests.helpers.scriptedJob.IScriptedJobSource */
 export const IScriptedJobSource = defineJobSource('IScriptedJobSource', async () => ScriptedJob);
+
+/** The same source, declaring its job type: an empty run of its section is answered by the
+ * probe. source_interface: tests.helpers.scriptedJob.IDeclaredScriptedJobSource */
+export const IDeclaredScriptedJobSource = defineJobSource('IDeclaredScriptedJobSource', async () => ScriptedJob, { jobTypes: ['ScriptedJob'], jobName: 'ScriptedJob' });

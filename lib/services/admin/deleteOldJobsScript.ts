@@ -3,7 +3,7 @@ import { parseValue } from '../config/datatypes.ts';
 import { applySchemaOn } from '../database/applySchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
-import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
+import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { pruneJobs } from './pruneJobs.ts';
 
 /**
@@ -16,10 +16,6 @@ export class DeleteOldJobsScript extends CronScript {
   readonly scriptName = 'delete_old_jobs';
   /** A progress line at most this often on long runs (tests set 0: one line per batch). */
   progressIntervalMs = 10_000;
-
-  constructor(options: CronScriptOptions = {}) {
-    super(options);
-  }
 
   protected override usage(): string {
     return '$0 [--older-than 24h]';

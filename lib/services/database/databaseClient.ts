@@ -3,10 +3,10 @@ import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './describeUrl.ts';
 
 /**
- * Run `use` on one plain connection to `url` (no pool, no TypeORM), then close it. A failure
- * to connect is a DatabaseUnavailable naming the server, without its password.
+ * One plain connection to `url` (no pool, no TypeORM), for the caller to end. A failure to
+ * connect is a DatabaseUnavailable naming the server, without its password.
  */
-export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function openDatabaseClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   try {
@@ -14,6 +14,12 @@ export async function withDatabaseClient<T>(url: string, use: (client: pg.Client
   } catch (error) {
     throw new DatabaseUnavailable(`cannot use the database at ${describeUrl(url)}: ${(error as Error).message}`);
   }
+  return client;
+}
+
+/** Run `use` on one plain connection to `url` (openDatabaseClient), then close it. */
+export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await openDatabaseClient(url);
   try {
     return await use(client);
   } finally {

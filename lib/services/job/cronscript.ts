@@ -1,20 +1,15 @@
 import type { Argv } from 'yargs';
-import { applySchema, applySchemaOn } from '../database/applySchema.ts';
 import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
 import { checkRoleName } from '../database/roleName.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
 import { sectionLogin } from '../database/sectionLogin.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
-import { toError } from './interfaces/errors.ts';
+import { handleStopSignals } from '../scripts/stopSignals.ts';
 import type { JobRunner } from './runner.ts';
-import { findJobSourceInterface, type JobSourceInterface } from './sourceInterface.ts';
+import type { JobSourceInterface } from './sourceInterface.ts';
+import { ensureSchemaCurrent, sectionHasWork, sectionSourceInterface } from './sectionProbe.ts';
 import { checkJobSection, jobSectionNames } from './jobSections.ts';
-import { anyJobToRun } from './sql/anyJobToRun.ts';
-import { selectRunningOwnersOn } from './sql/selectRunningOwners.ts';
-import { deadOwners, thisHostPrefix } from './deadRunners.ts';
 import { sectionQueues } from './sectionQueues.ts';
-import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 
 export interface JobCronScriptOptions extends CronScriptOptions {
   /** Take the config section from the command line (`run_jobs.ts do_foo`). */
@@ -84,11 +79,7 @@ export class JobCronScript extends CronScript {
 
   /** The job source interface this run uses: the subclass's, or the section's source_interface. */
   async findSourceInterface(): Promise<JobSourceInterface> {
-    if (this.sourceInterface) return this.sourceInterface;
-    const section = this.config.section(this.sectionName);
-    // A multi-step job named in the config by its tasks (lib/services/tasks/taskSection.ts).
-    if (isTaskSection(section)) return taskSectionSourceInterface(this.sectionName, section);
-    return findJobSourceInterface(section.string('source_interface'));
+    return this.sourceInterface ?? sectionSourceInterface(this.config, this.sectionName);
   }
 
   protected override checkInput(): void {
@@ -111,27 +102,17 @@ export class JobCronScript extends CronScript {
     // and the runner are loaded (most of a start-up's cost).
     const declared = sourceInterface.declared;
     const workToDo = await withDatabaseClient(login.url, async (client) => {
-      const state = await schemaState(client);
-      if (state !== 'current') {
-        // A configured database is upgraded only by the explicit command, run by the owner
-        // of the tables: a run's login may do no DDL. The embedded development server is
-        // brought up to date on the fly.
-        if (!database.embedded) throw new SchemaBehind(database.url, state);
-        if (login.url === database.url) await applySchemaOn(client);
-        else await applySchema(database.url);
-      }
+      await ensureSchemaCurrent(client, database, login);
+      if (declared) return sectionHasWork(client, section, login, declared);
       if (login.role) await setRole(client, login.role, login.url);
-      if (!declared || (await anyJobToRun(client, declared.jobTypes, sectionQueues(section)))) return true;
-      // A runner of this host that died (kill -9, OOM) left jobs RUNNING under a live lease:
-      // its pid being gone is proof enough, so this run takes them back now.
-      return deadOwners(await selectRunningOwnersOn(client, declared.jobTypes, thisHostPrefix())).length > 0;
+      return true;
     });
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
       return;
     }
     const source = await sourceInterface.load();
-    const [{ openDataSource }, { JobRunner }, { sectionExecutors }] = await Promise.all([
+    const [{ openDataSource }, { JobRunner }, { sectionExecutors, sectionRunnerOptions }] = await Promise.all([
       import('../database/dataSource.ts'),
       import('./runner.ts'),
       import('./sectionExecutors.ts'),
@@ -144,21 +125,15 @@ export class JobCronScript extends CronScript {
     });
     const reports = this.config.section('error_reports');
     const { executor, suspectExecutor } = sectionExecutors(section, login, reports, `${reports.string('oops_prefix')}-${this.reporterName()}`);
-    const runner = new JobRunner({
-      dataSource,
-      logger: this.logger,
-      fileOops: this.oopsFiler(),
-      batchSize: section.integer('batch_size'),
-      leaseMs: section.duration('lease_duration'),
-      concurrency,
-      executor,
-      suspectExecutor,
-      exitOnCrash: true,
-      maxRecordedJobs: 1000,
-      queues: sectionQueues(section),
-    });
+    const runner = new JobRunner({ ...sectionRunnerOptions(section, { executor, suspectExecutor }, this.oopsFiler(), sectionQueues(section)), dataSource, logger: this.logger });
     this.runner = runner;
-    const stopSignals = this.handleStopSignals(runner, section.duration('grace_period'));
+    const stopSignals = handleStopSignals({
+      logger: this.logger,
+      gracePeriodMs: section.duration('grace_period'),
+      stop: () => runner.stop(),
+      releaseUnstarted: () => runner.releaseUnstarted(),
+      onSignal: (signal) => (this.interruptedBy = signal),
+    });
     try {
       await runner.runAllFromSource(source);
       runner.logSummary(source.name);
@@ -168,62 +143,5 @@ export class JobCronScript extends CronScript {
       if (suspectExecutor !== executor) await suspectExecutor?.close();
       await dataSource.destroy().catch(() => undefined);
     }
-  }
-
-  /**
-   * SIGTERM or SIGINT: claim nothing more, let running jobs finish within the grace period,
-   * hand back claimed jobs that have not started, and exit 128+signal. A second signal, or
-   * the end of the grace period, exits at once: the leases of running jobs cover them, and
-   * the claimed jobs that have not started are handed back first (waiting at most
-   * RELEASE_WAIT_MS for the database), so they neither wait for a lease nor lose an attempt.
-   */
-  private handleStopSignals(runner: JobRunner, gracePeriodMs: number): { remove(): void } {
-    let timer: NodeJS.Timeout | undefined;
-    let exiting = false;
-    const exitNow = async (status: number, why: string) => {
-      if (exiting) process.exit(status);
-      exiting = true;
-      const released = await releaseWithin(runner, RELEASE_WAIT_MS);
-      if (typeof released === 'number') {
-        this.logger.info(`${why}: exiting now; handed back ${released} claimed job(s) that had not started; running jobs are covered by their leases.`);
-      } else {
-        this.logger.warning(`${why}: exiting now; could not hand back the claimed jobs that had not started (${released.message}): they run again once their leases pass; running jobs are covered by their leases.`);
-      }
-      process.exit(status);
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      const status = 128 + (signal === 'SIGINT' ? 2 : 15);
-      if (this.interruptedBy) return void exitNow(status, `Received ${signal} again`);
-      this.interruptedBy = signal;
-      runner.stop();
-      this.logger.info(`Received ${signal}: claiming no more jobs; running jobs have ${gracePeriodMs / 1000}s to finish.`);
-      timer = setTimeout(() => void exitNow(status, 'Grace period over'), gracePeriodMs);
-      timer.unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-      remove: () => {
-        clearTimeout(timer);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      },
-    };
-  }
-}
-
-/** How long a stopping process waits for the database to take back its unstarted jobs. */
-const RELEASE_WAIT_MS = 3000;
-
-/** runner.releaseUnstarted(), or the reason it did not finish within `ms`. */
-async function releaseWithin(runner: JobRunner, ms: number): Promise<number | Error> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Error>((resolve) => {
-    timer = setTimeout(() => resolve(new Error(`no answer within ${ms / 1000}s`)), ms);
-  });
-  try {
-    return await Promise.race([runner.releaseUnstarted().catch(toError), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

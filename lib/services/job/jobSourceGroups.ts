@@ -3,6 +3,7 @@ import type { Config } from '../config/loadConfig.ts';
 import { fromRoot } from '../paths.ts';
 import { ExitStatus } from '../scripts/exitStatus.ts';
 import type { Logger } from '../scripts/logger.ts';
+import { GroupSectionProbes } from './groupSectionProbes.ts';
 import { jobSectionNames } from './jobSections.ts';
 
 /** Every crontab group and its job sections, groups in name order, sections in config order. */
@@ -61,23 +62,54 @@ export function sectionsInGroups(config: Config, groups: readonly string[], excl
   return selectSections(config, groups, exclude).sections;
 }
 
-/** Run `run_jobs.ts <section>` for each section, one after another; returns how many failed. */
-export async function runSections(sections: readonly string[], passArgs: readonly string[], logger: Logger): Promise<number> {
-  let failed = 0;
-  for (const section of sections) {
-    logger.info(`Running job source ${section}.`);
-    const status = await new Promise<number>((resolve) => {
-      const child = spawn(fromRoot('cronscripts/run_jobs.ts'), [section, ...passArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
-      child.on('error', () => resolve(1));
-      child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    });
-    if (status === ExitStatus.LOCK_BUSY) {
-      // Still running from an earlier start: not a failure, its run goes on.
-      logger.info(`Job source ${section} is still running from an earlier start; skipped.`);
-    } else if (status !== 0) {
-      failed += 1;
-      logger.info(`Job source ${section} ended with exit status ${status}.`);
+export interface SectionsRun {
+  /** Sections whose run failed (a non-zero exit status but the lock-busy one). */
+  failed: number;
+  /** run_jobs processes started. */
+  started: number;
+  /** Sections found empty by the probe in this process (no process started). */
+  empty: number;
+}
+
+/**
+ * Run the sections one after another, in one process: each is probed here (GroupSectionProbes:
+ * its login, role and lock, one query) and `run_jobs.ts <section>` is started only for a
+ * section that has work, asks for isolation, or cannot be probed here.
+ */
+export async function runSections(config: Config, sections: readonly string[], options: { passArgs: readonly string[]; lockDir: string; logger: Logger }): Promise<SectionsRun> {
+  const { logger } = options;
+  const probes = new GroupSectionProbes(config, options.lockDir, logger);
+  const counts: SectionsRun = { failed: 0, started: 0, empty: 0 };
+  try {
+    for (const section of sections) {
+      logger.info(`Running job source ${section}.`);
+      const outcome = await probes.probe(section);
+      if (!outcome.run) {
+        if (outcome.why === 'empty') counts.empty += 1;
+        if (outcome.why === 'busy') logger.info(`Job source ${section} is still running from an earlier start; skipped.`);
+        continue;
+      }
+      counts.started += 1;
+      const status = await runJobsProcess(section, options.passArgs);
+      if (status === ExitStatus.LOCK_BUSY) {
+        // Still running from an earlier start: not a failure, its run goes on.
+        logger.info(`Job source ${section} is still running from an earlier start; skipped.`);
+      } else if (status !== 0) {
+        counts.failed += 1;
+        logger.info(`Job source ${section} ended with exit status ${status}.`);
+      }
     }
+  } finally {
+    await probes.close();
   }
-  return failed;
+  return counts;
+}
+
+/** `run_jobs.ts <section>`, its output this process's; resolves to its exit status. */
+function runJobsProcess(section: string, passArgs: readonly string[]): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const child = spawn(fromRoot('cronscripts/run_jobs.ts'), [section, ...passArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', () => resolve(1));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
 }

@@ -1,10 +1,11 @@
+import { dirname } from 'node:path';
 import type { Argv } from 'yargs';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { describeGroups, runSections, selectSections } from './jobSourceGroups.ts';
+import { warnAboutUnservedJobs } from './unservedJobs.ts';
 
 /** Exit statuses above this are the ones every script shares (75, 130, 143). */
 const MAX_FAILED_STATUS = 63;
-import { warnAboutUnservedJobs } from './unservedJobs.ts';
 
 /** Launchpad's process-job-source-groups: every job section of some crontab groups. */
 export class ProcessJobSourceGroups extends CronScript {
@@ -17,8 +18,10 @@ export class ProcessJobSourceGroups extends CronScript {
 
   protected override description(): string {
     return [
-      'Run every job section whose crontab_group is one of GROUP, one after another, each as',
-      'run_jobs.ts <section>. Excluding sections (by section name, or by job source such as',
+      'Run every job section whose crontab_group is one of GROUP, one after another. Each is first',
+      'probed in this one process (as its own dbuser, under its own lock file, one query): a',
+      'section with no work is done there, and run_jobs.ts <section> is started only for a section',
+      'that has work, is isolated, or cannot be probed here. Excluding sections (by section name, or by job source such as',
       'IDoFooJobSource) runs the others of a group; excluding all of them leaves nothing to do.',
       '',
       'Groups and their sections:',
@@ -63,8 +66,10 @@ export class ProcessJobSourceGroups extends CronScript {
       return;
     }
     const passArgs = [...(this.args['lock-dir'] ? ['--lock-dir', this.args['lock-dir']] : []), ...Array(this.args.verbose).fill('-v'), ...Array(this.args.quiet).fill('-q')];
-    this.failedCount = await runSections(sections, passArgs, this.logger);
+    const run = await runSections(this.config, sections, { passArgs, lockDir: dirname(this.lockFilePath()), logger: this.logger });
+    this.failedCount = run.failed;
     this.logger.info(`Ran ${sections.length} job sources; ${this.failedCount} failed.`);
+    this.logger.info(`Started ${run.started} run_jobs process(es); ${run.empty} job source(s) had nothing to do.`);
     // Once per run, not per section: jobs whose job_type no section of the config runs.
     await warnAboutUnservedJobs(this.config, this.logger);
   }

@@ -1,7 +1,7 @@
 import type { ConfigSection } from '../config/loadConfig.ts';
 import type { SectionLogin } from '../database/sectionLogin.ts';
 import { IsolatedExecutor } from './isolatedWorkers.ts';
-import type { JobExecutor } from './runner.ts';
+import type { JobExecutor, JobRunnerOptions } from './runner.ts';
 
 /**
  * The executors of a job section's runner, for run_jobs and the worker alike: with
@@ -23,4 +23,20 @@ export function sectionExecutors(section: ConfigSection, login: SectionLogin, er
     });
   const executor = section.boolean('isolated') ? isolatedExecutor() : undefined;
   return { executor, suspectExecutor: executor ?? (sourcePath ? isolatedExecutor() : undefined) };
+}
+
+/** What a section's runner is made with, for run_jobs and the worker alike: the section's
+ * batch_size, lease_duration and concurrency, its executors, and the queues it serves. */
+export function sectionRunnerOptions(section: ConfigSection, executors: { executor?: JobExecutor; suspectExecutor?: JobExecutor }, fileOops: JobRunnerOptions['fileOops'], queues: readonly string[]): Omit<JobRunnerOptions, 'dataSource' | 'logger'> {
+  return {
+    fileOops,
+    batchSize: section.integer('batch_size'),
+    leaseMs: section.duration('lease_duration'),
+    concurrency: section.integer('concurrency'),
+    executor: executors.executor,
+    suspectExecutor: executors.suspectExecutor,
+    exitOnCrash: true,
+    maxRecordedJobs: 1000,
+    queues: [...queues],
+  };
 }

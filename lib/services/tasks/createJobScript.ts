@@ -3,7 +3,7 @@ import { applySchemaOn } from '../database/applySchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
 import { SchemaBehind, schemaState } from '../database/schemaState.ts';
-import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
+import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { createJob, InvalidJobRequest } from './createJob.ts';
 import { ddqState } from './ddqState.ts';
 import { knownTaskJobs } from './knownTaskJobs.ts';
@@ -20,10 +20,6 @@ export class CreateJobScript extends CronScript {
   readonly scriptName = 'create_job';
   /** The id of the job created by main(), for callers and tests. */
   createdJobId: number | undefined;
-
-  constructor(options: CronScriptOptions = {}) {
-    super(options);
-  }
 
   protected override usage(): string {
     return '$0 <job_name> [--queue_name Q] [--priority N] [--workspace JSON]';

@@ -3,6 +3,7 @@ import { isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { IJobSource } from '../job/interfaces/job.ts';
 import { JobRunner, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
+import { handBackJobs } from '../job/sql/handBackJobs.ts';
 import type { Logger } from '../scripts/logger.ts';
 
 export interface WorkerLaneOptions {
@@ -22,8 +23,11 @@ export interface WorkerLaneOptions {
  * an insert of one of its job types, a reconnect, the slow poll). A cycle that ran anything is
  * followed at once by another: a new runner claims again the jobs the last one started (the
  * next step of a multi-step job, a retry that is due), which one runner never does in a run.
- * A cycle that loses the database logs one line and waits for the next wake-up; the jobs it
- * held are covered by their leases.
+ * A cycle that loses the database logs one line and waits for the next wake-up (a reconnect
+ * of the listener, the poll). The jobs it held are covered by their leases, and more: the
+ * first cycle once the database is back hands them back (WAITING, their attempt not counted)
+ * before it claims, so they run again at once, here or elsewhere. A job whose end had
+ * committed before the loss is not among them: it runs no more.
  */
 export class WorkerLane {
   private woken = true;
@@ -31,6 +35,8 @@ export class WorkerLane {
   private stopping = false;
   private runner: JobRunner | undefined;
   private databaseDown = false;
+  /** A cycle lost the database: the jobs it held are RUNNING under this owner, run by nobody. */
+  private handBackDue = false;
   /** Jobs that completed (or advanced a step) in this lane since it started. */
   completed = 0;
 
@@ -71,6 +77,12 @@ export class WorkerLane {
       const runner = new JobRunner({ ...this.options.runnerOptions, dataSource: this.options.dataSource, logger });
       this.runner = runner;
       try {
+        if (this.handBackDue) {
+          // No job of this lane runs now: the lost cycle ended only once all of its had.
+          const handedBack = await handBackJobs(this.options.dataSource.manager, runner.owner, [], { jobTypes: this.jobTypes, queues: runner.queues });
+          this.handBackDue = false;
+          logger.info(`[${section}] The database is back; handed back ${handedBack} job(s) held when it was lost (they run again; the attempt is not counted).`);
+        }
         await runner.runAllFromSource(this.options.source);
         if (this.databaseDown) logger.info(`[${section}] The database is back; serving queue(s) ${runner.queues.join(', ')} again.`);
         this.databaseDown = false;
@@ -82,8 +94,9 @@ export class WorkerLane {
       } catch (thrown) {
         const error = toError(thrown);
         if (!isConnectionError(error)) throw error;
-        if (!this.databaseDown) logger.warning(`[${section}] Lost the database (${error.message}); waiting for it to come back. Jobs held are covered by their leases.`);
+        if (!this.databaseDown) logger.warning(`[${section}] Lost the database (${error.message}); waiting for it to come back. The jobs held are handed back then.`);
         this.databaseDown = true;
+        this.handBackDue = true;
       } finally {
         this.runner = undefined;
       }

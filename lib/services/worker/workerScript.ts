@@ -1,20 +1,18 @@
 import type { Argv } from 'yargs';
-import { applySchema, applySchemaOn } from '../database/applySchema.ts';
 import { setRole, withDatabaseClient } from '../database/databaseClient.ts';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
 import { checkRoleName } from '../database/roleName.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
 import { sectionLogin } from '../database/sectionLogin.ts';
 import { parseValue } from '../config/datatypes.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import { checkJobSection, jobSectionNames } from '../job/jobSections.ts';
+import { ensureSchemaCurrent, sectionSourceInterface } from '../job/sectionProbe.ts';
 import { sectionQueues } from '../job/sectionQueues.ts';
-import { findJobSourceInterface } from '../job/sourceInterface.ts';
 import { DEFAULT_BACKOFF, NotifyListener, reconnectDelay } from '../notify/listener.ts';
 import type { NotifyEvent } from '../notify/payload.ts';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
-import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
+import { handleStopSignals } from '../scripts/stopSignals.ts';
 import type { WorkerLane } from './workerLane.ts';
 
 /** The slow poll that backs up notifications (scheduled jobs, retries, a lost notification). */
@@ -90,7 +88,7 @@ export class WorkerScript extends CronScript {
   }
 
   override async main(): Promise<void> {
-    const [{ openDataSource }, { sectionExecutors }, { WorkerLane }] = await Promise.all([
+    const [{ openDataSource }, { sectionExecutors, sectionRunnerOptions }, { WorkerLane }] = await Promise.all([
       import('../database/dataSource.ts'),
       import('../job/sectionExecutors.ts'),
       import('./workerLane.ts'),
@@ -99,7 +97,18 @@ export class WorkerScript extends CronScript {
     const served = this.servedSections();
     const pollMs = this.pollMs;
     let stopping = false;
-    const stopSignals = this.handleStopSignals(() => this.lanes, () => (stopping = true));
+    // SIGTERM or SIGINT: every lane claims nothing more; running jobs have grace_period (the
+    // longest of the served sections') to finish (lib/services/scripts/stopSignals.ts).
+    const stopSignals = handleStopSignals({
+      logger: this.logger,
+      gracePeriodMs: Math.max(...served.map(({ name }) => this.config.section(name).duration('grace_period'))),
+      stop: () => {
+        stopping = true;
+        for (const lane of this.lanes) lane.stop();
+      },
+      releaseUnstarted: async () => (await Promise.all(this.lanes.map((lane) => lane.releaseUnstarted()))).reduce((a, b) => a + b, 0),
+      onSignal: (signal) => (this.interruptedBy = signal),
+    });
     const lanes: WorkerLane[] = (this.lanes = []);
     let listener: NotifyListener | undefined;
     let poll: NodeJS.Timeout | undefined;
@@ -115,17 +124,12 @@ export class WorkerScript extends CronScript {
         const section = this.config.section(name);
         checkRoleName(section.string('dbuser'));
         const login = sectionLogin(section, database.url);
-        const sourceInterface = isTaskSection(section) ? taskSectionSourceInterface(name, section) : await findJobSourceInterface(section.string('source_interface'));
+        const sourceInterface = await sectionSourceInterface(this.config, name);
         const source = await sourceInterface.load();
         const concurrency = section.integer('concurrency');
         const dataSource = await this.untilConnected(() => stopping, async () => {
           await withDatabaseClient(login.url, async (client) => {
-            const state = await schemaState(client);
-            if (state !== 'current') {
-              if (!database.embedded) throw new SchemaBehind(database.url, state);
-              if (login.url === database.url) await applySchemaOn(client);
-              else await applySchema(database.url);
-            }
+            await ensureSchemaCurrent(client, database, login);
             if (login.role) await setRole(client, login.role, login.url);
           });
           return openDataSource(login.url, { ...(login.role ? { role: login.role } : {}), applicationName: `jobsystem worker ${name}`, poolSize: concurrency + 2 });
@@ -139,17 +143,7 @@ export class WorkerScript extends CronScript {
           dataSource,
           logger: this.logger,
           executors: [executor, suspectExecutor].filter((one, index, all) => one !== undefined && all.indexOf(one) === index) as NonNullable<typeof executor>[],
-          runnerOptions: {
-            fileOops: this.oopsFiler(),
-            batchSize: section.integer('batch_size'),
-            leaseMs: section.duration('lease_duration'),
-            concurrency,
-            executor,
-            suspectExecutor,
-            exitOnCrash: true,
-            maxRecordedJobs: 1000,
-            queues,
-          },
+          runnerOptions: sectionRunnerOptions(section, { executor, suspectExecutor }, this.oopsFiler(), queues),
         }));
         this.logger.info(`Serving [${name}] (${source.name}) on queue(s) ${queues.join(', ')}.`);
       }
@@ -181,52 +175,13 @@ export class WorkerScript extends CronScript {
       } catch (thrown) {
         const error = toError(thrown);
         if (!isConnectionError(error) && error.name !== 'DatabaseUnavailable') throw error;
+        const delayMs = reconnectDelay(tries, DEFAULT_BACKOFF);
         if (tries === 1) this.logger.warning(`Waiting for the database: ${error.message}`);
-        await new Promise((resolve) => setTimeout(resolve, reconnectDelay(tries, DEFAULT_BACKOFF)));
+        // Each try, at -v: the backoff is visible (no busy loop; at most one try in 30s).
+        this.logger.debug(`Database unavailable (try ${tries}); trying again in ${delayMs} ms.`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
     return undefined;
-  }
-
-  /**
-   * SIGTERM or SIGINT: every lane claims nothing more, running jobs have grace_period (the
-   * longest of the served sections') to finish, unstarted claimed jobs are handed back, and the
-   * worker exits 128+signal. A second signal or the end of the grace period hands back what
-   * has not started and exits at once; running jobs are covered by their leases.
-   */
-  private handleStopSignals(lanes: () => WorkerLane[], onStop: () => void): { remove(): void } {
-    const graceMs = Math.max(...this.servedSections().map(({ name }) => this.config.section(name).duration('grace_period')));
-    let timer: NodeJS.Timeout | undefined;
-    let exiting = false;
-    const exitNow = async (status: number, why: string) => {
-      if (exiting) process.exit(status);
-      exiting = true;
-      const released = await Promise.race([
-        Promise.all(lanes().map((lane) => lane.releaseUnstarted())).then((counts) => counts.reduce((a, b) => a + b, 0)).catch(toError),
-        new Promise<Error>((resolve) => setTimeout(() => resolve(new Error('no answer within 3s')), 3000).unref()),
-      ]);
-      if (typeof released === 'number') this.logger.info(`${why}: exiting now; handed back ${released} claimed job(s) that had not started; running jobs are covered by their leases.`);
-      else this.logger.warning(`${why}: exiting now; could not hand back the claimed jobs that had not started (${released.message}): they run again once their leases pass.`);
-      process.exit(status);
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      const status = 128 + (signal === 'SIGINT' ? 2 : 15);
-      if (this.interruptedBy) return void exitNow(status, `Received ${signal} again`);
-      this.interruptedBy = signal;
-      onStop();
-      for (const lane of lanes()) lane.stop();
-      this.logger.info(`Received ${signal}: claiming no more jobs; running jobs have ${graceMs / 1000}s to finish.`);
-      timer = setTimeout(() => void exitNow(status, 'Grace period over'), graceMs);
-      timer.unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-      remove: () => {
-        clearTimeout(timer);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      },
-    };
   }
 }
