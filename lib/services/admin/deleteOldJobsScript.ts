@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { parseValue } from '../config/datatypes.ts';
-import { applySchemaOn } from '../database/applySchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
-import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
+import { resolveDatabase } from '../database/databaseUrl.ts';
+import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { pruneJobs } from './pruneJobs.ts';
 
@@ -49,12 +49,12 @@ export class DeleteOldJobsScript extends CronScript {
     // Bad input is refused before the database is touched.
     const olderThanMs = this.olderThanMs;
     const batchSize = this.batchSize;
-    const url = await resolveDatabaseUrl(this.config);
+    const database = await resolveDatabase(this.config);
     const stopSignals = this.handleStopSignals();
     try {
       let lastProgress = performance.now();
-      const result = await withDatabaseClient(url, async (client) => {
-        await applySchemaOn(client);
+      const result = await withDatabaseClient(database.url, async (client) => {
+        await requireCurrentSchema(client, database);
         return pruneJobs(client, {
           olderThanMs,
           batchSize,

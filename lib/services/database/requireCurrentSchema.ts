@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { applySchemaOn } from './applySchema.ts';
+import { applySchema, applySchemaOn } from './applySchema.ts';
 import type { ResolvedDatabase } from './databaseUrl.ts';
 import { SchemaBehind, schemaState } from './schemaState.ts';
 
@@ -7,10 +7,13 @@ import { SchemaBehind, schemaState } from './schemaState.ts';
  * Make sure the database on `client` has this version's schema before a script uses it: the
  * embedded development server is brought up to date on the fly; a configured database is
  * upgraded only by the explicit command (SchemaBehind, exit 4), run by the owner of the tables.
+ * `loginUrl`: the URL `client` logged in with when it is not the owner's (a section's login may
+ * do no DDL), so an embedded upgrade goes through the owner's URL instead.
  */
-export async function requireCurrentSchema(client: pg.ClientBase, database: ResolvedDatabase): Promise<void> {
+export async function requireCurrentSchema(client: pg.ClientBase, database: ResolvedDatabase, loginUrl = database.url): Promise<void> {
   const state = await schemaState(client);
   if (state === 'current') return;
   if (!database.embedded) throw new SchemaBehind(database.url, state);
-  await applySchemaOn(client);
+  if (loginUrl === database.url) await applySchemaOn(client);
+  else await applySchema(database.url);
 }

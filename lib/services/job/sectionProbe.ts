@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { Config, ConfigSection } from '../config/loadConfig.ts';
-import { applySchema, applySchemaOn } from '../database/applySchema.ts';
 import { setRole } from '../database/databaseClient.ts';
 import type { ResolvedDatabase } from '../database/databaseUrl.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
+import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import type { SectionLogin } from '../database/sectionLogin.ts';
 import { isTaskSection, taskSectionSourceInterface } from '../tasks/taskSection.ts';
 import { deadOwners, thisHostPrefix } from './deadRunners.ts';
@@ -25,18 +24,10 @@ export async function sectionSourceInterface(config: Config, sectionName: string
   return findJobSourceInterface(section.string('source_interface'));
 }
 
-/**
- * Check, on a connection as the section's login, that the schema is this version's. A
- * configured database is upgraded only by the explicit command, run by the owner of the
- * tables: a run's login may do no DDL. The embedded development server is brought up to date
- * on the fly.
- */
+/** Check, on a connection as the section's login, that the schema is this version's (see
+ * requireCurrentSchema: a run's login may do no DDL). */
 export async function ensureSchemaCurrent(client: pg.ClientBase, database: ResolvedDatabase, login: SectionLogin): Promise<void> {
-  const state = await schemaState(client);
-  if (state === 'current') return;
-  if (!database.embedded) throw new SchemaBehind(database.url, state);
-  if (login.url === database.url) await applySchemaOn(client);
-  else await applySchema(database.url);
+  await requireCurrentSchema(client, database, login.url);
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import { applySchemaOn } from '../database/applySchema.ts';
+import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { createJob, InvalidJobRequest } from './createJob.ts';
 import { ddqState } from './ddqState.ts';
@@ -82,13 +81,7 @@ export class CreateJobScript extends CronScript {
     const target = known.get(name);
     if (!target) throw new UsageError(`unknown job name '${name}'; known job names: ${names}`);
     const database = await resolveDatabase(this.config);
-    await withDatabaseClient(database.url, async (client) => {
-      const state = await schemaState(client);
-      if (state === 'current') return;
-      // As run_jobs: only the embedded development server is brought up to date on the fly.
-      if (!database.embedded) throw new SchemaBehind(database.url, state);
-      await applySchemaOn(client);
-    });
+    await withDatabaseClient(database.url, (client) => requireCurrentSchema(client, database));
     const { openDataSource } = await import('../database/dataSource.ts');
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1 });
     try {
