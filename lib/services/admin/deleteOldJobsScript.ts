@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import { parseValue } from '../config/datatypes.ts';
 import { applySchemaOn } from '../database/applySchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
-import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
+import { resolveDatabase } from '../database/databaseUrl.ts';
 import { CronScript, UsageError, type CronScriptOptions } from '../scripts/cronScript.ts';
 import { pruneJobs } from './pruneJobs.ts';
 
@@ -53,7 +53,7 @@ export class DeleteOldJobsScript extends CronScript {
     // Bad input is refused before the database is touched.
     const olderThanMs = this.olderThanMs;
     const batchSize = this.batchSize;
-    const url = await resolveDatabaseUrl(this.config);
+    const { url, pooler } = await resolveDatabase(this.config);
     const stopSignals = this.handleStopSignals();
     try {
       let lastProgress = performance.now();
@@ -73,7 +73,7 @@ export class DeleteOldJobsScript extends CronScript {
             }
           },
         });
-      });
+      }, pooler);
       const what = `COMPLETED or FAILED ${result.deleted === 1 ? 'job' : 'jobs'} older than ${result.cutoff.toISOString()}`;
       if (result.stopped) {
         this.logger.info(`Received ${this.interruptedBy}: stopped after deleting ${result.deleted} ${what}.`);

@@ -1,13 +1,17 @@
 import pg from 'pg';
 import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './describeUrl.ts';
+import type { Pooler } from './pooler.ts';
+import { sendUnnamedStatements } from './preparedStatements.ts';
 
 /**
  * Run `use` on one plain connection to `url` (no pool, no TypeORM), then close it. A failure
- * to connect is a DatabaseUnavailable naming the server, without its password.
+ * to connect is a DatabaseUnavailable naming the server, without its password. Behind a
+ * transaction-mode `pooler` the connection sends its statements unnamed.
  */
-export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>, pooler: Pooler = 'none'): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  if (pooler === 'transaction') sendUnnamedStatements(client);
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -104,7 +104,7 @@ export class JobCronScript extends CronScript {
     checkRoleName(section.string('dbuser'));
     const sourceInterface = await this.findSourceInterface();
     const database = await resolveDatabase(this.config);
-    const login = sectionLogin(section, database.url);
+    const login = sectionLogin(section, database.url, process.env, database.pooler);
     // One plain connection, as the section's login, checks that the schema is this version's
     // and, when the source interface declares its job types, asks as the section's role
     // whether there is anything to do: an empty run stops here, before the source, TypeORM
@@ -125,7 +125,7 @@ export class JobCronScript extends CronScript {
       // A runner of this host that died (kill -9, OOM) left jobs RUNNING under a live lease:
       // its pid being gone is proof enough, so this run takes them back now.
       return deadOwners(await selectRunningOwnersOn(client, declared.jobTypes, thisHostPrefix())).length > 0;
-    });
+    }, database.pooler);
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
       return;
@@ -139,6 +139,7 @@ export class JobCronScript extends CronScript {
     const concurrency = section.integer('concurrency');
     const dataSource = await openDataSource(login.url, {
       ...(login.role ? { role: login.role } : {}),
+      pooler: database.pooler,
       applicationName: `jobsystem ${this.sectionName}`,
       poolSize: concurrency + 2,
     });

@@ -92,9 +92,9 @@ export class CreateJobScript extends CronScript {
       // As run_jobs: only the embedded development server is brought up to date on the fly.
       if (!database.embedded) throw new SchemaBehind(database.url, state);
       await applySchemaOn(client);
-    });
+    }, database.pooler);
     const { openDataSource } = await import('../database/dataSource.ts');
-    const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1 });
+    const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1, pooler: database.pooler });
     try {
       const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName, priority: Number(this.args.priority) }).catch((error: unknown) => {
         throw error instanceof InvalidJobRequest ? new UsageError(error.message) : error;
