@@ -14,6 +14,9 @@ import { useTestDatabase } from './helpers/testFile.ts';
 import { startWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
 const missing = pgbouncerMissing();
+/** Each test, or, without the binary, the same test skipped with the reason in its title. */
+const pooledTest = (title: string, body: (t: ExecutionContext) => Promise<void>) =>
+  missing ? test.serial.skip(`${title} (skipped: ${missing})`, body) : test.serial(title, body);
 const db = useTestDatabase(test, 'pgbouncer');
 // Roles are cluster-wide (and tests also run against a shared server): names of this run's own.
 const SUFFIX = randomBytes(4).toString('hex');
@@ -115,14 +118,12 @@ async function fourRunnersRunEveryJobOnceAsTheRole(t: ExecutionContext, config: 
   return runs.backends as number;
 }
 
-test.serial('session mode: 4 runners through PgBouncer run every job exactly once, as the section\'s role taken by a member login with SET ROLE', async (t) => {
-  if (missing) return t.log(`skipped: ${missing}`);
+pooledTest('session mode: 4 runners through PgBouncer run every job exactly once, as the section\'s role taken by a member login with SET ROLE', async (t) => {
   bouncer = await startPgbouncer({ databaseUrl: db().url, poolMode: 'session', users: { [MEMBER]: PASSWORD }, poolSize: 40, dir: join(db().dir, 'pgbouncer-session') });
   await fourRunnersRunEveryJobOnceAsTheRole(t, pooledConfig('session', 'session', MEMBER));
 });
 
-test.serial('transaction mode: 4 runners sharing 3 server connections through PgBouncer run every job exactly once, as the section\'s role', async (t) => {
-  if (missing) return t.log(`skipped: ${missing}`);
+pooledTest('transaction mode: 4 runners sharing 3 server connections through PgBouncer run every job exactly once, as the section\'s role', async (t) => {
   // 4 runners hold up to 16 client connections; PgBouncer runs their transactions on 3 server
   // connections, so a named prepared statement or a session SET would meet another client's.
   bouncer = await startPgbouncer({ databaseUrl: db().url, poolMode: 'transaction', users: { [ROLE]: PASSWORD }, poolSize: 3, dir: join(db().dir, 'pgbouncer-transaction') });
@@ -130,8 +131,7 @@ test.serial('transaction mode: 4 runners sharing 3 server connections through Pg
   t.true(backends <= 3, `the jobs ran on ${backends} server connections, PgBouncer's pool has 3`);
 });
 
-test.serial('transaction mode: a section whose login would SET ROLE is refused in one line, before anything runs', async (t) => {
-  if (missing) return t.log(`skipped: ${missing}`);
+pooledTest('transaction mode: a section whose login would SET ROLE is refused in one line, before anything runs', async (t) => {
   bouncer = await startPgbouncer({ databaseUrl: db().url, poolMode: 'transaction', users: { [MEMBER]: PASSWORD }, poolSize: 3, dir: join(db().dir, 'pgbouncer-refused') });
   const job = await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [RECORD_RUN] });
   const result = await runScript('cronscripts/run_jobs.ts', ['scripted'], { env: { JOBS_CONFIG: pooledConfig('refused', 'transaction', MEMBER), JOBS_POOLED_PASSWORD: PASSWORD } });
@@ -140,8 +140,7 @@ test.serial('transaction mode: a section whose login would SET ROLE is refused i
   t.is((await reloadJob(db().admin.manager, job.job.id)).status, 'WAITING');
 });
 
-test.serial('transaction mode: the worker LISTENs on listen_url, straight to the server, and runs a new job through PgBouncer when notified', async (t) => {
-  if (missing) return t.log(`skipped: ${missing}`);
+pooledTest('transaction mode: the worker LISTENs on listen_url, straight to the server, and runs a new job through PgBouncer when notified', async (t) => {
   bouncer = await startPgbouncer({ databaseUrl: db().url, poolMode: 'transaction', users: { [ROLE]: PASSWORD }, poolSize: 3, dir: join(db().dir, 'pgbouncer-listen') });
   const config = pooledConfig('listen', 'transaction', ROLE, [`listen_url: ${db().url}`]);
   worker = startWorker(config, ['--section', 'scripted', '--poll', '10m'], { JOBS_POOLED_PASSWORD: PASSWORD });
@@ -153,8 +152,7 @@ test.serial('transaction mode: the worker LISTENs on listen_url, straight to the
   t.is(run.who, ROLE);
 });
 
-test.serial('transaction mode without listen_url: the worker says it polls, and a new job runs at the next poll', async (t) => {
-  if (missing) return t.log(`skipped: ${missing}`);
+pooledTest('transaction mode without listen_url: the worker says it polls, and a new job runs at the next poll', async (t) => {
   bouncer = await startPgbouncer({ databaseUrl: db().url, poolMode: 'transaction', users: { [ROLE]: PASSWORD }, poolSize: 3, dir: join(db().dir, 'pgbouncer-poll') });
   worker = startWorker(pooledConfig('poll', 'transaction', ROLE), ['--section', 'scripted', '--poll', '1s'], { JOBS_POOLED_PASSWORD: PASSWORD });
   await worker.waitForLine(/Worker ready: polling every 1s/);

@@ -9,15 +9,15 @@ import { waitFor } from './scriptedSection.ts';
 /** Where Debian's pgbouncer package puts the binary (.ci/run installs it when missing). */
 export const PGBOUNCER = '/usr/sbin/pgbouncer';
 
-/** Why the PgBouncer tests cannot run here, or undefined when they can. CI must run them:
- * there a missing binary is a failure, not a skip. */
+/** Why the PgBouncer tests cannot run here, or undefined when they can. CI (CI, or .ci/run's
+ * JOBSYSTEM_REQUIRE_PGBOUNCER) must run them: there a missing binary is a failure, not a skip. */
 export function pgbouncerMissing(): string | undefined {
   try {
     accessSync(PGBOUNCER, constants.X_OK);
     return undefined;
   } catch {
     const why = `${PGBOUNCER} is not installed (apt-get install pgbouncer)`;
-    if (process.env.CI) throw new Error(`${why}: CI runs the PgBouncer tests`);
+    if (process.env.CI || process.env.JOBSYSTEM_REQUIRE_PGBOUNCER) throw new Error(`${why}: CI runs the PgBouncer tests`);
     return why;
   }
 }
@@ -108,7 +108,7 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Pgbounc
     chmodSync(ini, 0o644);
     chmodSync(userlist, 0o644);
   }
-  const child: ChildProcess = spawn('/usr/sbin/pgbouncer', [...(asRoot ? ['-u', 'nobody'] : []), ini], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(PGBOUNCER, [...(asRoot ? ['-u', 'nobody'] : []), ini], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
