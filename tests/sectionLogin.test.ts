@@ -69,3 +69,20 @@ test('a dblogin that is not a role name is a config error', (t) => {
     message: "dblogin 'Bad-Login' is not a valid role name (lower-case letters, digits, _)",
   });
 });
+
+test('behind a session-mode pooler a dblogin other than dbuser still takes dbuser (with SET ROLE, not a startup option)', (t) => {
+  const login = sectionLogin(section('dbuser: dofoo\ndblogin: dofoo_login'), URL_OF_DB, {}, 'session');
+  t.deepEqual(login, { url: 'postgres://dofoo_login@db.example.com:5433/app', role: 'dofoo', pooler: 'session' });
+});
+
+test('behind a transaction-mode pooler a section that logs in as dbuser sends no SET ROLE', (t) => {
+  const login = sectionLogin(section('dbuser: dofoo\ndblogin: dofoo'), URL_OF_DB, {}, 'transaction');
+  t.deepEqual(login, { url: 'postgres://dofoo@db.example.com:5433/app', role: undefined, pooler: 'transaction' });
+});
+
+test('behind a transaction-mode pooler a login that would SET ROLE is a config error saying to log in as the role', (t) => {
+  t.throws(() => sectionLogin(section('dbuser: dofoo\ndblogin: dofoo_login'), URL_OF_DB, {}, 'transaction'), {
+    instanceOf: ConfigError,
+    message: /^\[s\] logs in as dofoo_login and would SET ROLE dofoo, which a transaction-mode pooler .* Log in as the role itself: dblogin: dofoo$/,
+  });
+});

@@ -11,8 +11,8 @@ export interface WorkerProcess {
   waitForLine(pattern: RegExp): Promise<void>;
 }
 
-export function startWorker(configFile: string, args: string[]): WorkerProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, JOBS_CONFIG: configFile };
+export function startWorker(configFile: string, args: string[], extraEnv: Record<string, string> = {}): WorkerProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, JOBS_CONFIG: configFile };
   delete env.DATABASE_URL;
   const child = spawn(fromRoot('cronscripts/worker.ts'), args, { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -69,7 +69,7 @@ export class DeleteOldJobsScript extends CronScript {
             }
           },
         });
-      });
+      }, database.pooler);
       const what = `COMPLETED or FAILED ${result.deleted === 1 ? 'job' : 'jobs'} older than ${result.cutoff.toISOString()}`;
       if (result.stopped) {
         this.logger.info(`Received ${this.interruptedBy}: stopped after deleting ${result.deleted} ${what}.`);

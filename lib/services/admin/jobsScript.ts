@@ -187,11 +187,14 @@ export class JobsScript extends CronScript {
     const database = await resolveDatabase(this.config);
     const role = this.config.section('jobs_admin').optional<string>('dbuser');
     if (role) checkRoleName(role);
+    // A SET ROLE outlives the transaction on a server connection that a transaction-mode
+    // pooler shares with other clients: through one, the command logs in as it is.
+    if (role && database.pooler === 'transaction') throw new UsageError(`[jobs_admin] dbuser (${role}) cannot be taken through a transaction-mode pooler ([database] pooler: transaction); log in as that role in DATABASE_URL instead, or leave dbuser empty`);
     return withDatabaseClient(database.url, async (client) => {
       await requireCurrentSchema(client, database);
       if (role) await setRole(client, role, database.url);
       return use(client);
-    });
+    }, database.pooler);
   }
 
   private print<T>(value: T, format: (value: T) => string): void {

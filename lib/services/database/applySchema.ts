@@ -34,11 +34,14 @@ export async function applySchemaOn(client: pg.ClientBase, text = schemaText()):
     .query<{ sha256: string }>('SELECT sha256 FROM schema_applied WHERE sha256 = $1', [hash])
     .then((result) => result.rowCount === 1, () => false);
   if (recorded) return 'current';
-  await client.query('SELECT pg_advisory_lock($1)', [APPLY_LOCK]);
   try {
     // One transaction: a failed upgrade leaves the database as it was, and the hash is
-    // recorded only with the statements it stands for.
+    // recorded only with the statements it stands for. The lock that keeps two upgrades from
+    // running at once is the transaction's own (pg_advisory_xact_lock): it ends with COMMIT or
+    // ROLLBACK even behind a transaction-mode pooler, where a session lock could be left on a
+    // server connection that other clients go on using.
     await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [APPLY_LOCK]);
     await client.query(text);
     await client.query('INSERT INTO schema_applied (sha256) VALUES ($1) ON CONFLICT DO NOTHING', [hash]);
     await client.query('COMMIT');
@@ -46,7 +49,5 @@ export async function applySchemaOn(client: pg.ClientBase, text = schemaText()):
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [APPLY_LOCK]).catch(() => undefined);
   }
 }

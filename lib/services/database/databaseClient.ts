@@ -1,13 +1,17 @@
 import pg from 'pg';
 import { DatabaseUnavailable } from './connectionErrors.ts';
 import { describeUrl } from './describeUrl.ts';
+import type { Pooler } from './pooler.ts';
+import { sendUnnamedStatements } from './preparedStatements.ts';
 
 /**
  * One plain connection to `url` (no pool, no TypeORM), for the caller to end. A failure to
- * connect is a DatabaseUnavailable naming the server, without its password.
+ * connect is a DatabaseUnavailable naming the server, without its password. Behind a
+ * transaction-mode `pooler` the connection sends its statements unnamed.
  */
-export async function openDatabaseClient(url: string): Promise<pg.Client> {
+export async function openDatabaseClient(url: string, pooler: Pooler = 'none'): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
+  if (pooler === 'transaction') sendUnnamedStatements(client);
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -18,8 +22,8 @@ export async function openDatabaseClient(url: string): Promise<pg.Client> {
 }
 
 /** Run `use` on one plain connection to `url` (openDatabaseClient), then close it. */
-export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await openDatabaseClient(url);
+export async function withDatabaseClient<T>(url: string, use: (client: pg.Client) => Promise<T>, pooler: Pooler = 'none'): Promise<T> {
+  const client = await openDatabaseClient(url, pooler);
   try {
     return await use(client);
   } finally {

@@ -2,6 +2,7 @@ import { ConfigError } from '../config/errors.ts';
 import type { Config } from '../config/loadConfig.ts';
 import { withDatabaseClient } from './databaseClient.ts';
 import { ensureEmbeddedPostgres, type EmbeddedOptions } from './embeddedPostgres.ts';
+import { databasePooler, type Pooler } from './pooler.ts';
 
 export { describeUrl } from './describeUrl.ts';
 
@@ -38,6 +39,12 @@ export interface ResolvedDatabase {
   /** True for the embedded PostgreSQL (no URL configured): scripts may apply schema.sql on
    * the fly there; a configured database is upgraded only by the explicit command. */
   embedded: boolean;
+  /** What `url` reaches: the server, or a pooler in session or transaction mode. */
+  pooler: Pooler;
+  /** Where a long-running worker LISTENs: [database] listen_url (a direct connection to the
+   * server, past a transaction-mode pooler), else `url`; undefined when `url` goes through a
+   * transaction-mode pooler and no listen_url is set (LISTEN cannot work there). */
+  listenUrl: string | undefined;
 }
 
 /**
@@ -64,14 +71,18 @@ export function checkDatabaseUrl(url: string, where: string): void {
 export async function resolveDatabase(config: Config): Promise<ResolvedDatabase> {
   const fromEnvironment = process.env.DATABASE_URL;
   const url = fromEnvironment || config.section('database').optional<string>('url');
+  const pooler = databasePooler(config);
+  const listenUrl = config.section('database').optional<string>('listen_url') || undefined;
+  if (listenUrl) checkDatabaseUrl(listenUrl, `[database] listen_url in ${config.file}`);
   if (url) {
     checkDatabaseUrl(url, fromEnvironment ? 'DATABASE_URL' : `[database] url in ${config.file}`);
-    return { url, embedded: false };
+    return { url, embedded: false, pooler, listenUrl: listenUrl ?? (pooler === 'transaction' ? undefined : url) };
   }
   const options = embeddedOptions(config);
   const adminUrl = await ensureEmbeddedPostgres(options);
   await ensureDatabase(adminUrl, options.database);
-  return { url: withDatabase(adminUrl, options.database), embedded: true };
+  const embeddedUrl = withDatabase(adminUrl, options.database);
+  return { url: embeddedUrl, embedded: true, pooler, listenUrl: listenUrl ?? (pooler === 'transaction' ? undefined : embeddedUrl) };
 }
 
 /** resolveDatabase's URL alone. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigSection } from '../config/loadConfig.ts';
 import { ConfigError } from '../config/errors.ts';
+import type { Pooler } from './pooler.ts';
 import { checkRoleName } from './roleName.ts';
 
 export interface SectionLogin {
@@ -10,6 +11,8 @@ export interface SectionLogin {
   /** The role to take on every connection (SET ROLE), or undefined when the login is the
    * section's role itself: then no SET ROLE is sent, and job code has no other role to take. */
   role: string | undefined;
+  /** What `url` reaches when it is a pooler ([database] pooler); absent for the server itself. */
+  pooler?: Pooler;
 }
 
 /** The password of a section's login: from the file dbpassword_file, or the environment
@@ -42,9 +45,23 @@ function sectionPassword(section: ConfigSection, env: NodeJS.ProcessEnv): string
  * taking the section's role (dbuser) on every connection. With `dblogin`, as that role
  * instead (the host, port and database stay the URL's; its user and password are replaced):
  * dblogin may be dbuser itself, a LOGIN role, or a login that is a member of dbuser alone.
- * SET ROLE is sent only when the login is not dbuser.
+ * SET ROLE is sent only when the login is not dbuser. Behind a transaction-mode `pooler` the
+ * login must be dbuser: no SET ROLE can be sent there (pooler.ts).
  */
-export function sectionLogin(section: ConfigSection, url: string, env: NodeJS.ProcessEnv = process.env): SectionLogin {
+export function sectionLogin(section: ConfigSection, url: string, env: NodeJS.ProcessEnv = process.env, pooler: Pooler = 'none'): SectionLogin {
+  const login = loginOf(section, url, env);
+  if (pooler === 'none') return login;
+  if (pooler === 'transaction' && login.role !== undefined) {
+    const user = userOf(login.url);
+    throw new ConfigError(
+      `[${section.name}] logs in as ${user ?? 'the default user'} and would SET ROLE ${login.role}, which a transaction-mode pooler ([database] pooler: transaction) cannot carry: ` +
+        `a SET ROLE outlives the transaction on a server connection other clients share. Log in as the role itself: dblogin: ${login.role}`,
+    );
+  }
+  return { ...login, pooler };
+}
+
+function loginOf(section: ConfigSection, url: string, env: NodeJS.ProcessEnv): SectionLogin {
   const dbuser = section.string('dbuser');
   checkRoleName(dbuser);
   const dblogin = section.optional<string>('dblogin');

@@ -95,7 +95,7 @@ export class JobCronScript extends CronScript {
     checkRoleName(section.string('dbuser'));
     const sourceInterface = await this.findSourceInterface();
     const database = await resolveDatabase(this.config);
-    const login = sectionLogin(section, database.url);
+    const login = sectionLogin(section, database.url, process.env, database.pooler);
     // One plain connection, as the section's login, checks that the schema is this version's
     // and, when the source interface declares its job types, asks as the section's role
     // whether there is anything to do: an empty run stops here, before the source, TypeORM
@@ -106,7 +106,7 @@ export class JobCronScript extends CronScript {
       if (declared) return sectionHasWork(client, section, login, declared);
       if (login.role) await setRole(client, login.role, login.url);
       return true;
-    });
+    }, database.pooler);
     if (declared && !workToDo) {
       this.logger.info(`Ran 0 ${declared.jobName} jobs.`);
       return;
@@ -120,6 +120,7 @@ export class JobCronScript extends CronScript {
     const concurrency = section.integer('concurrency');
     const dataSource = await openDataSource(login.url, {
       ...(login.role ? { role: login.role } : {}),
+      pooler: database.pooler,
       applicationName: `jobsystem ${this.sectionName}`,
       poolSize: concurrency + 2,
     });

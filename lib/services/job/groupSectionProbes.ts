@@ -58,7 +58,7 @@ export class GroupSectionProbes {
     try {
       if (lock.tookOver) this.logger.info(`Took over stale lockfile ${lock.path} (it named ${lock.tookOver}).`);
       const database = await (this.database ??= resolveDatabase(this.config));
-      const login = sectionLogin(section, database.url);
+      const login = sectionLogin(section, database.url, process.env, database.pooler);
       const client = await this.connection(database, login);
       if (await sectionHasWork(client, section, login, declared)) return { run: true, why: 'work' };
     } catch {
@@ -77,7 +77,7 @@ export class GroupSectionProbes {
     let connection = this.connections.get(key);
     if (!connection) {
       connection = (async () => {
-        const client = await openDatabaseClient(login.url);
+        const client = await openDatabaseClient(login.url, database.pooler);
         try {
           await ensureSchemaCurrent(client, database, login);
         } catch (error) {

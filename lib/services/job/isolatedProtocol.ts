@@ -1,3 +1,4 @@
+import type { Pooler } from '../database/pooler.ts';
 import type { OopsReport } from '../oops/report.ts';
 import type { LogLevel } from '../scripts/logger.ts';
 import type { Outcome } from './runner.ts';
@@ -8,6 +9,8 @@ export interface WorkerOptions {
   databaseUrl: string;
   /** SET ROLE on every connection; undefined when the login is the section's role. */
   role: string | undefined;
+  /** What databaseUrl reaches: the server, or a pooler ([database] pooler). */
+  pooler: Pooler;
   owner: string;
   leaseMs: number;
   errorDir: string;

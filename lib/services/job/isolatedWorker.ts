@@ -23,7 +23,7 @@ const ipcLogger: Logger = {
 
 const options = JSON.parse(process.env.JOBSYSTEM_WORKER ?? '{}') as WorkerOptions;
 const source = await loadJobSource(options.sourceInterface);
-const dataSource = await openDataSource(options.databaseUrl, { ...(options.role ? { role: options.role } : {}), poolSize: 2, applicationName: 'jobsystem worker' });
+const dataSource = await openDataSource(options.databaseUrl, { ...(options.role ? { role: options.role } : {}), pooler: options.pooler, poolSize: 2, applicationName: 'jobsystem worker' });
 const fileOops = makeOopsFiler({ errorDir: options.errorDir, reporter: options.reporter });
 
 process.on('message', (message: ParentMessage) => {

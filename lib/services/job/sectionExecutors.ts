@@ -16,6 +16,7 @@ export function sectionExecutors(section: ConfigSection, login: SectionLogin, er
       sourceInterface: sourcePath!,
       databaseUrl: login.url,
       role: login.role,
+      pooler: login.pooler ?? 'none',
       errorDir: errorReports.string('error_dir'),
       reporter,
       timeoutMs: section.duration('job_timeout'),

@@ -81,9 +81,9 @@ export class CreateJobScript extends CronScript {
     const target = known.get(name);
     if (!target) throw new UsageError(`unknown job name '${name}'; known job names: ${names}`);
     const database = await resolveDatabase(this.config);
-    await withDatabaseClient(database.url, (client) => requireCurrentSchema(client, database));
+    await withDatabaseClient(database.url, (client) => requireCurrentSchema(client, database), database.pooler);
     const { openDataSource } = await import('../database/dataSource.ts');
-    const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1 });
+    const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1, pooler: database.pooler });
     try {
       const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName, priority: Number(this.args.priority) }).catch((error: unknown) => {
         throw error instanceof InvalidJobRequest ? new UsageError(error.message) : error;

@@ -115,15 +115,22 @@ export class WorkerScript extends CronScript {
     try {
       // Start-up waits for the database as long as it takes (a worker started with, or before,
       // its database must not crash-loop), unless told to stop.
-      await this.untilConnected(() => stopping, async () => {
-        listener = new NotifyListener({ url: database.url, logger: this.logger, applicationName: 'jobsystem worker listener' });
-        await listener.start();
-      });
+      const listenUrl = database.listenUrl;
+      if (listenUrl) {
+        await this.untilConnected(() => stopping, async () => {
+          listener = new NotifyListener({ url: listenUrl, logger: this.logger, applicationName: 'jobsystem worker listener' });
+          await listener.start();
+        });
+      } else {
+        // A transaction-mode pooler hands each transaction to any server connection: a LISTEN
+        // there would hear nothing (or take another client's notifications).
+        this.logger.info(`No LISTEN through a transaction-mode pooler ([database] pooler: transaction) and no [database] listen_url set: polling every ${pollMs / 1000}s.`);
+      }
       for (const { name, queues } of served) {
         if (stopping) break;
         const section = this.config.section(name);
         checkRoleName(section.string('dbuser'));
-        const login = sectionLogin(section, database.url);
+        const login = sectionLogin(section, database.url, process.env, database.pooler);
         const sourceInterface = await sectionSourceInterface(this.config, name);
         const source = await sourceInterface.load();
         const concurrency = section.integer('concurrency');
@@ -131,8 +138,8 @@ export class WorkerScript extends CronScript {
           await withDatabaseClient(login.url, async (client) => {
             await ensureSchemaCurrent(client, database, login);
             if (login.role) await setRole(client, login.role, login.url);
-          });
-          return openDataSource(login.url, { ...(login.role ? { role: login.role } : {}), applicationName: `jobsystem worker ${name}`, poolSize: concurrency + 2 });
+          }, database.pooler);
+          return openDataSource(login.url, { ...(login.role ? { role: login.role } : {}), pooler: database.pooler, applicationName: `jobsystem worker ${name}`, poolSize: concurrency + 2 });
         });
         if (!dataSource) break;
         const reports = this.config.section('error_reports');
@@ -148,14 +155,14 @@ export class WorkerScript extends CronScript {
         this.logger.info(`Serving [${name}] (${source.name}) on queue(s) ${queues.join(', ')}.`);
       }
       if (stopping) return;
-      listener!.subscribe((event: NotifyEvent) => {
+      listener?.subscribe((event: NotifyEvent) => {
         for (const lane of lanes) {
           if (event.kind === 'reconnected') lane.poke();
           else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
         }
       });
       poll = setInterval(() => lanes.forEach((lane) => lane.poke()), pollMs);
-      this.logger.info(`Worker ready: woken by notifications and every ${pollMs / 1000}s.`);
+      this.logger.info(listener ? `Worker ready: woken by notifications and every ${pollMs / 1000}s.` : `Worker ready: polling every ${pollMs / 1000}s.`);
       await Promise.all(lanes.map((lane) => lane.run()));
     } finally {
       clearInterval(poll);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // Only a job nobody runs (WAITING or SUSPENDED): a RUNNING one belongs to its runner. The
 // reason takes the place of the last error, and no OOPS goes with it.
@@ -9,5 +10,5 @@ const TEXT = `UPDATE job SET status = 'FAILED', date_finished = now(), lease_exp
 
 /** WAITING or SUSPENDED -> FAILED, with `reason` as job.last_error. False in any other status. */
 export async function cancelPendingJob(client: pg.ClientBase, id: number, reason: string): Promise<boolean> {
-  return (await client.query({ name: 'jobsystem_admin_cancel_job', text: TEXT, values: [id, reason] })).rowCount === 1;
+  return (await client.query(statementConfig(client, 'jobsystem_admin_cancel_job', TEXT, [id, reason]))).rowCount === 1;
 }

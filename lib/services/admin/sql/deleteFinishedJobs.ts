@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // The oldest finished jobs first, through job__finished_created__idx. SKIP LOCKED: a job row
 // that someone holds (an operator retrying it, a runner still finishing it) is left for the
@@ -21,6 +22,6 @@ const TEXT = `DELETE FROM job WHERE id = ANY (ARRAY(
  * statement (one short transaction when `client` is not in one); returns how many.
  */
 export async function deleteFinishedJobs(client: pg.ClientBase | pg.Pool, cutoff: Date, limit: number): Promise<number> {
-  const result = await client.query({ name: 'jobsystem_delete_finished_jobs', text: TEXT, values: [cutoff, limit] });
+  const result = await client.query(statementConfig(client, 'jobsystem_delete_finished_jobs', TEXT, [cutoff, limit]));
   return result.rowCount ?? 0;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 const TEXT = `INSERT INTO admin_log (operator, action, job, old_status, new_status, detail)
   VALUES ($1, $2, $3, $4, $5, $6)
@@ -16,6 +17,6 @@ export interface AdminLogEntry {
 /** Record an operator's change; in the change's own transaction when there is one. */
 export async function insertAdminLog(client: pg.ClientBase, entry: AdminLogEntry): Promise<{ id: number; dateLogged: Date }> {
   const values = [entry.operator, entry.action, entry.job ?? null, entry.oldStatus ?? null, entry.newStatus ?? null, entry.detail ?? null];
-  const row = (await client.query<{ id: string; date_logged: Date }>({ name: 'jobsystem_admin_log_insert', text: TEXT, values })).rows[0]!;
+  const row = (await client.query<{ id: string; date_logged: Date }>(statementConfig(client, 'jobsystem_admin_log_insert', TEXT, values))).rows[0]!;
   return { id: Number(row.id), dateLogged: row.date_logged };
 }

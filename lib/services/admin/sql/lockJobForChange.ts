@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 import type { JobStatus } from '../../job/interfaces/jobStatus.ts';
 
 // FOR UPDATE: the status read here is the one the change is checked against, and no runner
@@ -8,6 +9,6 @@ const TEXT = 'SELECT job.status FROM job WHERE job.id = $1 FOR UPDATE';
 
 /** Lock job `id` for the rest of the transaction and return its status; undefined when there is no such job. */
 export async function lockJobForChange(client: pg.ClientBase, id: number): Promise<JobStatus | undefined> {
-  const result = await client.query<{ status: JobStatus }>({ name: 'jobsystem_admin_lock_job', text: TEXT, values: [id] });
+  const result = await client.query<{ status: JobStatus }>(statementConfig(client, 'jobsystem_admin_lock_job', TEXT, [id]));
   return result.rows[0]?.status;
 }

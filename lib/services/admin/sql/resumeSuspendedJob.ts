@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // As Job.resume(): the lease and owner a suspended job may still carry are cleared;
 // scheduled_start is kept.
@@ -8,5 +9,5 @@ const TEXT = `UPDATE job SET status = 'WAITING', lease_expires = NULL, claimed_b
 
 /** SUSPENDED -> WAITING. False when the job is not SUSPENDED. */
 export async function resumeSuspendedJob(client: pg.ClientBase, id: number): Promise<boolean> {
-  return (await client.query({ name: 'jobsystem_admin_resume_job', text: TEXT, values: [id] })).rowCount === 1;
+  return (await client.query(statementConfig(client, 'jobsystem_admin_resume_job', TEXT, [id]))).rowCount === 1;
 }

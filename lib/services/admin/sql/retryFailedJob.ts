@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // A retry starts the job's retries afresh (attempt_count 0: its retry errors are retried again
 // up to max_retries) at the step it failed in, with its workspace. runner_deaths is kept: a job
@@ -10,5 +11,5 @@ const TEXT = `UPDATE job SET status = 'WAITING', attempt_count = 0, scheduled_st
 
 /** FAILED -> WAITING, ready at once. False when the job is not FAILED. */
 export async function retryFailedJob(client: pg.ClientBase, id: number): Promise<boolean> {
-  return (await client.query({ name: 'jobsystem_admin_retry_job', text: TEXT, values: [id] })).rowCount === 1;
+  return (await client.query(statementConfig(client, 'jobsystem_admin_retry_job', TEXT, [id]))).rowCount === 1;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // Only a WAITING job: a RUNNING one belongs to its runner until it reports an outcome.
 const TEXT = `UPDATE job SET status = 'SUSPENDED'
@@ -7,5 +8,5 @@ const TEXT = `UPDATE job SET status = 'SUSPENDED'
 
 /** WAITING -> SUSPENDED: no runner claims it until it is resumed. False when the job is not WAITING. */
 export async function suspendWaitingJob(client: pg.ClientBase, id: number): Promise<boolean> {
-  return (await client.query({ name: 'jobsystem_admin_suspend_job', text: TEXT, values: [id] })).rowCount === 1;
+  return (await client.query(statementConfig(client, 'jobsystem_admin_suspend_job', TEXT, [id]))).rowCount === 1;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { statementConfig } from '../../database/preparedStatements.ts';
 import { READY_CONDITION } from './readyCondition.ts';
 
 // Whether a run of these job types would do anything: a ready job, or a RUNNING one whose
@@ -11,6 +12,6 @@ const TEXT = `SELECT EXISTS (SELECT 1 FROM job WHERE job.job_type = ANY($1::text
 
 /** True when a run over `jobTypes` in `queues` has a job to run or a dead runner's job to recover. */
 export async function anyJobToRun(client: pg.ClientBase, jobTypes: readonly string[], queues: readonly string[] = ['default']): Promise<boolean> {
-  const result = await client.query<{ any: boolean }>({ name: 'jobsystem_any_job_to_run', text: TEXT, values: [jobTypes, queues] });
+  const result = await client.query<{ any: boolean }>(statementConfig(client, 'jobsystem_any_job_to_run', TEXT, [jobTypes, queues]));
   return result.rows[0].any;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Job } from '../model/job.ts';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 /** The job columns every hot-path statement returns, in one place. */
 export const JOB_COLUMNS = `job.id, job.job_type, job.status, job.attempt_count, job.max_retries, job.log,
@@ -58,14 +59,15 @@ interface PgQueryable {
 }
 
 /**
- * Run one statement as a named prepared statement (parsed and planned once per connection):
- * inside the manager's transaction on the transaction's own connection, otherwise on any
- * connection of the pool (autocommit).
+ * Run one statement as a named prepared statement (parsed and planned once per connection;
+ * unnamed behind a transaction-mode pooler, preparedStatements.ts): inside the manager's
+ * transaction on the transaction's own connection, otherwise on any connection of the pool
+ * (autocommit).
  */
 export async function runStatement<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
   const queryRunner = manager.queryRunner as unknown as { databaseConnection?: PgQueryable; isTransactionActive?: boolean } | undefined;
   const target: PgQueryable = queryRunner?.databaseConnection && queryRunner.isTransactionActive
     ? queryRunner.databaseConnection
     : (manager.connection.driver as unknown as { master: PgQueryable }).master;
-  return (await target.query({ name, text, values })).rows as Row[];
+  return (await target.query(statementConfig(target, name, text, values))).rows as Row[];
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import { statementConfig } from '../../database/preparedStatements.ts';
 
 // The runners (claimed_by, host:pid) of one host that hold RUNNING jobs of some types. Read
 // through job__running_lease__idx (RUNNING jobs only), so it costs the same however long the
@@ -18,6 +19,6 @@ export async function selectRunningOwners(manager: EntityManager, jobTypes: read
 
 /** selectRunningOwners on a plain connection (the empty-run probe, before TypeORM is loaded). */
 export async function selectRunningOwnersOn(client: pg.ClientBase, jobTypes: readonly string[], hostPrefix: string): Promise<string[]> {
-  const result = await client.query<{ claimed_by: string }>({ name: NAME, text: TEXT, values: [jobTypes, hostPrefix] });
+  const result = await client.query<{ claimed_by: string }>(statementConfig(client, NAME, TEXT, [jobTypes, hostPrefix]));
   return result.rows.map((row) => row.claimed_by);
 }
