@@ -40,8 +40,9 @@ export class UpgradeInstanceJob extends ResourceJob {
   async perform(manager: EntityManager): Promise<InstanceState & { previousVersion: string }> {
     const version = versionOf(this.args);
     const [row]: Array<{ previous: string }> = await manager.query(
-      `UPDATE instance SET version = $2, date_upgraded = now() FROM (SELECT version AS previous FROM instance WHERE name = $1) AS old
-        WHERE name = $1 RETURNING old.previous`, [this.resourceName, version]);
+      `WITH old AS (SELECT version AS previous FROM instance WHERE name = $1 FOR UPDATE),
+        changed AS (UPDATE instance SET version = $2, date_upgraded = now() WHERE name = $1)
+       SELECT previous FROM old`, [this.resourceName, version]);
     return { name: this.resourceName, version, previousVersion: row!.previous };
   }
 }
