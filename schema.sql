@@ -156,7 +156,8 @@ BEGIN
     WHERE job.resource_type = NEW.resource_type AND job.resource_name = NEW.resource_name
       AND job.status IN ('WAITING', 'RUNNING', 'SUSPENDED') AND job.resource_name IS NOT NULL
     ORDER BY job.id LIMIT 1;
-  IF FOUND AND head.status = 'WAITING' AND NOT EXISTS (SELECT 1 FROM job
+  -- (An insert or a retry behind another waiting job does not change the front.)
+  IF FOUND AND head.status = 'WAITING' AND (NEW.status <> 'WAITING' OR head.id = NEW.id) AND NOT EXISTS (SELECT 1 FROM job
       WHERE job.resource_type = NEW.resource_type AND job.resource_name = NEW.resource_name
         AND job.status IN ('RUNNING', 'SUSPENDED') AND job.resource_name IS NOT NULL) THEN
     PERFORM job_resource_event('ready', head.id, head.job_type, NEW.resource_type, NEW.resource_name);
