@@ -129,3 +129,13 @@ test.serial('during a job, a snapshot read sees the state before it without bloc
   const names = (await listResources<{ version: string }>(manager(), 'instance')).map((one) => one.name).filter((name) => /^rd-/i.test(name));
   t.deepEqual(names, ['Rd-2', 'rd-0', 'rd-1']);
 });
+
+test.serial('the [instance_jobs] section runs the instance jobs as its own role, instances', async (t) => {
+  const create = await createInstance(manager(), 'role-1', 'v1');
+  const upgrade = await upgradeInstance(manager(), 'role-1', 'v2');
+  const run = await runScript('cronscripts/run_jobs.ts', ['instance_jobs'], { env: { JOBS_CONFIG: db().configFile } });
+  t.is(run.code, 0, run.stderr);
+  const rows: Array<{ id: string; status: string }> = await db().admin.query('SELECT id, status FROM job WHERE id = ANY($1) ORDER BY id', [[create.job.id, upgrade.job.id]]);
+  t.deepEqual(rows.map((row) => row.status), ['COMPLETED', 'COMPLETED']);
+  t.deepEqual(await db().admin.query(`SELECT version FROM instance WHERE name = 'role-1'`), [{ version: 'v2' }]);
+});
