@@ -79,6 +79,120 @@ COMMENT ON COLUMN job.queue_name IS 'The queue the job was created in (create_jo
 ALTER TABLE job ADD COLUMN IF NOT EXISTS priority integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN job.priority IS 'Within its queue, a ready job of higher priority is claimed first (then the oldest first); 0 unless given, negatives allowed. A job between steps keeps its priority and competes with new jobs.';
 
+-- ===== Jobs on resources (lib/services/resources/, example lib/component/instances/) =====
+-- The resource a job operates on, its options, and the JSON result of a finished run. Every
+-- existing job has no resource: NULLs, so the claim's resource rule (job/sql/readyCondition.ts)
+-- stops at `resource_name IS NULL` for it.
+ALTER TABLE job ADD COLUMN IF NOT EXISTS resource_type text;
+COMMENT ON COLUMN job.resource_type IS 'Jobs on resources: the registered resource type the job operates on, e.g. instance; NULL for a job on no resource (then resource_name and resource_options are NULL too).';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS resource_name text;
+COMMENT ON COLUMN job.resource_name IS 'Jobs on resources: the name of the resource, e.g. foo. The jobs of one (resource_type, resource_name) run one at a time in id order: a job is ready only when no older job of its resource is WAITING, RUNNING or SUSPENDED and no job holds the resource (RUNNING or SUSPENDED).';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS resource_options text;
+COMMENT ON COLUMN job.resource_options IS 'Jobs on resources: what the job does to its resource, a comma-separated sorted list of CREATE, DELETE, UPDATE (may be empty); decides the existence predicted for the jobs enqueued after it. NULL for a job on no resource.';
+ALTER TABLE job ADD COLUMN IF NOT EXISTS result jsonb;
+COMMENT ON COLUMN job.result IS 'The JSON value a job''s run() returned, written with its COMPLETED status (jobs on resources); NULL otherwise.';
+DO $$
+BEGIN
+  ALTER TABLE job ADD CONSTRAINT job__resource__complete
+    CHECK ((resource_type IS NULL) = (resource_name IS NULL) AND (resource_name IS NULL) = (resource_options IS NULL));
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+DO $$
+BEGIN
+  ALTER TABLE job ADD CONSTRAINT job__resource_options__valid
+    CHECK (resource_options ~ '^((CREATE|DELETE|UPDATE)(,(CREATE|DELETE|UPDATE))*)?$');
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+-- The claim's resource rule asks, for a ready job on a resource, whether an older job of that
+-- resource is still pending. This index holds only the pending jobs that have a resource, so
+-- the question is one index probe (the first entry below the job's id); jobs with no resource
+-- are never in it, nor are finished jobs, however many are kept. It also serves the enqueue's
+-- prediction (the latest pending CREATE or DELETE) and the events trigger's front of a queue.
+CREATE INDEX IF NOT EXISTS job__resource_pending__idx ON job (resource_type, resource_name, id)
+  WHERE status IN ('WAITING', 'RUNNING', 'SUSPENDED') AND resource_name IS NOT NULL;
+-- And whether any job holds the resource (RUNNING or SUSPENDED), whatever its id: an older job
+-- put back to WAITING (a retry) must not start beside a later one already running. A handful
+-- of rows at most: one per busy resource.
+CREATE INDEX IF NOT EXISTS job__resource_holding__idx ON job (resource_type, resource_name)
+  WHERE status IN ('RUNNING', 'SUSPENDED') AND resource_name IS NOT NULL;
+-- The events of a job's life, sent on the channel jobsystem in the transaction that makes the
+-- change (a listener gets them after commit, in commit order):
+--   error    the job was refused at enqueue (inserted FAILED) or failed;
+--   success  the job completed;
+--   ready    a job reached the front of its resource's queue: inserted with nothing ahead, the
+--            job ahead of it finished (sent by the transaction that finishes that one), or it
+--            was put back to WAITING from FAILED or COMPLETED with nothing ahead.
+-- ('start' is sent by the job itself as run() begins, lib/services/resources/resourceJob.ts,
+-- so that a job refused at its turn never sends it.) Payload: {"kind": "job_event", "event":
+-- ..., "jobId": n, "jobType": ..., "resourceType": ..., "resourceName": ...}.
+-- The trigger's WHEN keeps every job with no resource out: for them it costs one NULL test.
+CREATE OR REPLACE FUNCTION job_resource_event(event text, job_id bigint, job_type text, resource_type text, resource_name text) RETURNS void LANGUAGE sql AS $$
+  SELECT pg_notify('jobsystem', jsonb_build_object('kind', 'job_event', 'event', event, 'jobId', job_id,
+    'jobType', job_type, 'resourceType', resource_type, 'resourceName', resource_name)::text)
+$$;
+COMMENT ON FUNCTION job_resource_event(text, bigint, text, text, text) IS 'Sends one job event ({"kind": "job_event", ...}) on the channel jobsystem, delivered at commit.';
+CREATE OR REPLACE FUNCTION job_resource_events() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  head record;
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN
+    RETURN NULL;
+  END IF;
+  IF NEW.status = 'COMPLETED' THEN
+    PERFORM job_resource_event('success', NEW.id, NEW.job_type, NEW.resource_type, NEW.resource_name);
+  ELSIF NEW.status = 'FAILED' THEN
+    PERFORM job_resource_event('error', NEW.id, NEW.job_type, NEW.resource_type, NEW.resource_name);
+    IF TG_OP = 'INSERT' THEN
+      RETURN NULL;  -- refused at enqueue: it was never in the queue
+    END IF;
+  ELSIF NEW.status <> 'WAITING' OR (TG_OP = 'UPDATE' AND OLD.status NOT IN ('FAILED', 'COMPLETED')) THEN
+    -- A claim, a suspension, or a job put back in its place (a retry after an error, a
+    -- resumption, a hand-back): the front of the queue has not changed.
+    RETURN NULL;
+  END IF;
+  -- The front of the resource's queue after this change (the row's own change is visible to
+  -- an AFTER trigger) is ready if it waits and nothing holds the resource.
+  SELECT job.id, job.job_type, job.status INTO head FROM job
+    WHERE job.resource_type = NEW.resource_type AND job.resource_name = NEW.resource_name
+      AND job.status IN ('WAITING', 'RUNNING', 'SUSPENDED') AND job.resource_name IS NOT NULL
+    ORDER BY job.id LIMIT 1;
+  -- (An insert or a retry behind another waiting job does not change the front.)
+  IF FOUND AND head.status = 'WAITING' AND (NEW.status <> 'WAITING' OR head.id = NEW.id) AND NOT EXISTS (SELECT 1 FROM job
+      WHERE job.resource_type = NEW.resource_type AND job.resource_name = NEW.resource_name
+        AND job.status IN ('RUNNING', 'SUSPENDED') AND job.resource_name IS NOT NULL) THEN
+    PERFORM job_resource_event('ready', head.id, head.job_type, NEW.resource_type, NEW.resource_name);
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION job_resource_events() IS 'Trigger function of job__resource_events__trg: the ready, error and success events of jobs on resources.';
+CREATE OR REPLACE TRIGGER job__resource_events__trg AFTER INSERT OR UPDATE OF status ON job
+  FOR EACH ROW WHEN (NEW.resource_name IS NOT NULL)
+  EXECUTE FUNCTION job_resource_events();
+COMMENT ON TRIGGER job__resource_events__trg ON job IS 'Sends the ready, error and success events of jobs on resources, at commit; jobs with no resource never fire it.';
+-- The example resource type 'instance': instances that jobs create, upgrade and delete, one
+-- job at a time per instance, run by the section [instance_jobs] as the role instances.
+CREATE TABLE IF NOT EXISTS instance (
+  name          text PRIMARY KEY,
+  version       text NOT NULL,
+  date_created  timestamptz NOT NULL DEFAULT now(),
+  date_upgraded timestamptz
+);
+COMMENT ON TABLE instance IS 'The example resource type ''instance'' (lib/component/instances/): one row per instance that exists.';
+COMMENT ON COLUMN instance.name IS 'The instance''s name: its resource name.';
+COMMENT ON COLUMN instance.version IS 'The version the instance runs: set by the create job, changed by the upgrade job.';
+COMMENT ON COLUMN instance.date_created IS 'When the create job made it.';
+COMMENT ON COLUMN instance.date_upgraded IS 'When an upgrade job last changed its version; NULL if never.';
+DO $$
+BEGIN
+  CREATE ROLE instances NOLOGIN;
+  COMMENT ON ROLE instances IS 'Runs the instance jobs (lib/component/instances/): reads and finishes its jobs, creates, upgrades and deletes instances. Nothing else.';
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+END $$;
+GRANT SELECT, UPDATE ON job TO instances;
+GRANT SELECT, INSERT, UPDATE, DELETE ON instance TO instances;
+-- ===== end of jobs on resources =====
+
 -- The runner's hot query: WAITING jobs of some types, oldest first. Partial indexes keep it
 -- small however many finished jobs the table keeps as history: this one serves a source with
 -- one job type (job_type = $1 ORDER BY id reads it in order, skipping other types' jobs),

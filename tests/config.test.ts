@@ -84,9 +84,9 @@ test('a config file that extends nothing is refused for that, not for the keys i
 
 test('the job sections are those that link to job_runner, not the template itself', (t) => {
   const config = loadConfig(instance('[do_qux_example]\nlink: job_runner\ndbuser: dofoo\nsource_interface: lib.x.IQuxExample'));
-  t.deepEqual(jobSectionNames(config), ['do_foo', 'import_cats', 'do_qux_example']);
+  t.deepEqual(jobSectionNames(config), ['do_foo', 'import_cats', 'instance_jobs', 'do_qux_example']);
   t.notThrows(() => checkJobSection(config, 'do_qux_example'));
-  t.throws(() => checkJobSection(config, 'scripts'), { instanceOf: ConfigError, message: /^\[scripts\] is not a job section: .*; job sections in .*: do_foo, import_cats, do_qux_example$/ });
+  t.throws(() => checkJobSection(config, 'scripts'), { instanceOf: ConfigError, message: /^\[scripts\] is not a job section: .*; job sections in .*: do_foo, import_cats, instance_jobs, do_qux_example$/ });
   t.throws(() => checkJobSection(config, 'job_runner'), { instanceOf: ConfigError, message: /^\[job_runner\] is the template that job sections link to/ });
 });
 

@@ -75,7 +75,7 @@ test.serial('lock busy and a crash have different exit statuses', (t) => {
 });
 
 test.serial('no section on the command line is a usage error', async (t) => {
-  await expectRefusal(t, [], db().configFile, 2, /^ERROR {3}run_jobs: name the config section to run; job sections: do_foo, import_cats \(see --help\)$/);
+  await expectRefusal(t, [], db().configFile, 2, /^ERROR {3}run_jobs: name the config section to run; job sections: do_foo, import_cats, instance_jobs \(see --help\)$/);
 });
 
 test.serial('an unknown option is a usage error', async (t) => {
@@ -83,11 +83,11 @@ test.serial('an unknown option is a usage error', async (t) => {
 });
 
 test.serial('an unknown section is refused', async (t) => {
-  await expectRefusal(t, ['do_nothing'], db().configFile, 2, /^ERROR {3}run_jobs: unknown config section \[do_nothing\] in .*; job sections: do_foo, import_cats$/);
+  await expectRefusal(t, ['do_nothing'], db().configFile, 2, /^ERROR {3}run_jobs: unknown config section \[do_nothing\] in .*; job sections: do_foo, import_cats, instance_jobs$/);
 });
 
 test.serial('a section that is not a job section is refused as such', async (t) => {
-  await expectRefusal(t, ['database'], db().configFile, 2, /^ERROR {3}run_jobs: \[database\] is not a job section: a job section says "link: job_runner" and sets dbuser and source_interface \(or tasks, for a multi-step job\); job sections in .*: do_foo, import_cats$/);
+  await expectRefusal(t, ['database'], db().configFile, 2, /^ERROR {3}run_jobs: \[database\] is not a job section: a job section says "link: job_runner" and sets dbuser and source_interface \(or tasks, for a multi-step job\); job sections in .*: do_foo, import_cats, instance_jobs$/);
 });
 
 test.serial('the job_runner template is not a job section', async (t) => {

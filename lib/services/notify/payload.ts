@@ -19,8 +19,27 @@ export interface JobInsertedPayload {
   jobTypes?: string[];
 }
 
+/** What happened to a job on a resource (lib/services/resources/). */
+export const JOB_EVENTS = ['ready', 'start', 'error', 'success'] as const;
+export type JobEventName = (typeof JOB_EVENTS)[number];
+
+/**
+ * An event of a job on a resource: `ready` (it reached the front of its resource's queue),
+ * `start` (its run began), `error` or `success` (it ended). Sent by schema.sql's
+ * job__resource_events__trg (ready, error, success) and by the job as it starts
+ * (lib/services/resources/resourceJob.ts), in the transaction of the change.
+ */
+export interface JobEventPayload {
+  kind: 'job_event';
+  event: JobEventName;
+  jobId: number;
+  jobType: string;
+  resourceType: string;
+  resourceName: string;
+}
+
 /** Everything that may be sent on the channel: add a member here for each new kind. */
-export type NotifyPayload = JobInsertedPayload;
+export type NotifyPayload = JobInsertedPayload | JobEventPayload;
 
 /**
  * Not sent by anyone: the listener emits it after it has connected again following a lost
@@ -71,6 +90,13 @@ export function parsePayload(text: string): NotifyPayload | { invalid: string } 
         return { invalid: 'job_inserted with jobTypes that is not a list of strings' };
       }
       return { kind, jobTypes };
+    }
+    case 'job_event': {
+      const { event, jobId, jobType, resourceType, resourceName } = value as Record<string, unknown>;
+      if (!JOB_EVENTS.includes(event as JobEventName) || typeof jobId !== 'number' || typeof jobType !== 'string' || typeof resourceType !== 'string' || typeof resourceName !== 'string') {
+        return { invalid: 'job_event without an event, jobId, jobType, resourceType and resourceName' };
+      }
+      return { kind, event: event as JobEventName, jobId, jobType, resourceType, resourceName };
     }
     default:
       return { invalid: `unknown kind ${JSON.stringify(kind)}` };

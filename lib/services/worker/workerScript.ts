@@ -158,7 +158,10 @@ export class WorkerScript extends CronScript {
       listener?.subscribe((event: NotifyEvent) => {
         for (const lane of lanes) {
           if (event.kind === 'reconnected') lane.poke();
-          else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
+          // A job on a resource reached the front of its queue (lib/services/resources/).
+          else if (event.kind === 'job_event') {
+            if (event.event === 'ready' && lane.jobTypes.includes(event.jobType)) lane.poke();
+          } else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
         }
       });
       poll = setInterval(() => lanes.forEach((lane) => lane.poke()), pollMs);

@@ -28,6 +28,17 @@ export function statusTitle(status: JobStatus): string {
   return status.charAt(0) + status.slice(1).toLowerCase();
 }
 
+/**
+ * The statuses a job may be inserted in: WAITING, or FAILED for a job refused at enqueue (a
+ * job on a resource predicted not to exist, lib/services/resources/): it has an id and its
+ * error, and never runs. From there on, the transitions above apply.
+ */
+export const CREATION_STATUSES: readonly JobStatus[] = ['WAITING', 'FAILED'];
+
+export function checkCreationStatus(status: JobStatus): void {
+  if (!CREATION_STATUSES.includes(status)) throw new Error(`A job cannot be created in status ${statusTitle(status)}.`);
+}
+
 export function checkTransition(from: JobStatus, to: JobStatus): void {
   if (!VALID_TRANSITIONS[from].includes(to)) throw new InvalidTransition(from, to);
 }

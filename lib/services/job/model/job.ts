@@ -36,6 +36,14 @@ export class Job {
   queueName = 'default';
   /** Within its queue, higher first; default 0. */
   priority = 0;
+  /** Jobs on resources (lib/services/resources/): the resource type, e.g. 'instance'; null for none. */
+  resourceType: string | null = null;
+  /** Jobs on resources: the resource's name; its jobs run one at a time in id order. */
+  resourceName: string | null = null;
+  /** Jobs on resources: 'CREATE', 'DELETE', 'UPDATE', comma-separated and sorted ('' for none). */
+  resourceOptions: string | null = null;
+  /** The JSON value run() returned, stored with COMPLETED (jobs on resources). */
+  result: unknown = null;
 
   private setStatus(status: JobStatus): void {
     checkTransition(this.status, status);
@@ -131,5 +139,9 @@ export const JobEntity = new EntitySchema<Job>({
     workspace: { type: 'jsonb', nullable: true },
     queueName: { name: 'queue_name', type: 'text', default: 'default' },
     priority: { type: 'integer', default: 0 },
+    resourceType: { name: 'resource_type', type: 'text', nullable: true },
+    resourceName: { name: 'resource_name', type: 'text', nullable: true },
+    resourceOptions: { name: 'resource_options', type: 'text', nullable: true },
+    result: { type: 'jsonb', nullable: true },
   },
 });
