@@ -1,6 +1,7 @@
 // One queue per resource: the claim takes a job on a resource only at the front of that
 // resource's queue; jobs with no resource are unaffected. And the instance jobs run by the
 // runner: results stored, a job whose prediction failed at its turn ends without running.
+// The tests are serial: a run takes every ready job of the source, other tests' jobs too.
 import test from 'ava';
 import { createInstance, upgradeInstance } from '../lib/component/instances/instanceJobs.ts';
 import { insertJob } from '../lib/services/job/sql/insertJob.ts';
@@ -31,7 +32,7 @@ async function setStatus(id: number, status: string): Promise<void> {
   await db().admin.query(`UPDATE job SET status = $2, lease_expires = CASE WHEN $2 = 'WAITING' THEN NULL ELSE lease_expires END WHERE id = $1`, [id, status]);
 }
 
-test('only the oldest job of a resource is claimed; jobs of other resources and jobs with no resource are claimed beside it', async (t) => {
+test.serial('only the oldest job of a resource is claimed; jobs of other resources and jobs with no resource are claimed beside it', async (t) => {
   const queue = fresh();
   const [a1, a2, b1] = [await slot('a', queue), await slot('a', queue), await slot('b', queue)];
   const plain = (await insertJob(manager(), { jobType: 'Plain', queueName: queue })).id;
@@ -52,7 +53,7 @@ for (const [finished, lets] of [['COMPLETED', true], ['FAILED', true], ['SUSPEND
   });
 }
 
-test('an older job put back to WAITING (a retry) waits while a later job of its resource runs, then goes first', async (t) => {
+test.serial('an older job put back to WAITING (a retry) waits while a later job of its resource runs, then goes first', async (t) => {
   const queue = fresh();
   const name = fresh('r');
   const [first, second, third] = [await slot(name, queue), await slot(name, queue), await slot(name, queue)];
@@ -66,7 +67,7 @@ test('an older job put back to WAITING (a retry) waits while a later job of its 
   t.true(third > second);
 });
 
-test('the claim of jobs with no resource reads no resource index (EXPLAIN)', async (t) => {
+test.serial('the claim of jobs with no resource reads no resource index (EXPLAIN)', async (t) => {
   const queue = fresh();
   await insertJob(manager(), { jobType: 'Plain', queueName: queue });
   const rows: Array<{ 'QUERY PLAN': string }> = await db().admin.query(
@@ -85,7 +86,7 @@ function makeRunner(logger: ListLogger): JobRunner {
   return new JobRunner({ dataSource: db().admin, logger, fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-resources' }), quickJobMs: 0 });
 }
 
-test('create then upgrade, enqueued at once, both run in order and store their results', async (t) => {
+test.serial('create then upgrade, enqueued at once, both run in order and store their results', async (t) => {
   const name = fresh('i');
   const create = await createInstance(manager(), name, 'v1');
   const upgrade = await upgradeInstance(manager(), name, 'v2');
@@ -98,7 +99,7 @@ test('create then upgrade, enqueued at once, both run in order and store their r
   t.deepEqual(await db().admin.query('SELECT version FROM instance WHERE name = $1', [name]), [{ version: 'v2' }]);
 });
 
-test('when the create ahead failed, the upgrade behind it ends in error at its turn without starting or running', async (t) => {
+test.serial('when the create ahead failed, the upgrade behind it ends in error at its turn without starting or running', async (t) => {
   const name = fresh('i');
   const create = await createInstance(manager(), name, 'not a version');
   const upgrade = await upgradeInstance(manager(), name, 'v2');
