@@ -40,6 +40,23 @@ test.serial('without --workspace the workspace is {} (plus what the creation hoo
   t.deepEqual(job.workspace, { request: `import_cats job ${job.id}` });
 });
 
+test.serial('--not-before holds the job back until that time: a delay from now, or an ISO 8601 time with its zone', async (t) => {
+  const before = Date.now();
+  const delayed = await createJob(['import_cats', '--not-before', '2h', '--priority', '-3']);
+  t.is(delayed.code, 0, delayed.stderr);
+  const job = await reloadJob(db().admin.manager, Number(delayed.stdout.trim()));
+  t.is(job.priority, -3);
+  const start = job.scheduledStart!.getTime();
+  t.true(start >= before + 2 * 3_600_000 && start <= Date.now() + 2 * 3_600_000, String(job.scheduledStart));
+  const run = await runScript('cronscripts/run_jobs.ts', ['import_cats'], { env: { JOBS_CONFIG: db().configFile } });
+  t.is(run.code, 0, run.stderr);
+  t.like(await reloadJob(db().admin.manager, job.id), { status: 'WAITING', step: 0, attemptCount: 0 });
+
+  const at = await createJob(['import_cats', '--not-before', '2030-01-02T03:04:05+01:00']);
+  t.is(at.code, 0, at.stderr);
+  t.is((await reloadJob(db().admin.manager, Number(at.stdout.trim()))).scheduledStart!.toISOString(), '2030-01-02T02:04:05.000Z');
+});
+
 const BAD_INPUTS: Array<[string, string[], RegExp]> = [
   ['malformed JSON', ['import_cats', '--workspace', '{"names": '], /^ERROR   create_job: --workspace is not valid JSON: .* \(see --help\)\n$/],
   ['a JSON array', ['import_cats', '--workspace', '[1, 2]'], /^ERROR   create_job: --workspace must be a JSON object such as '\{"key": "value"\}', not an array \(see --help\)\n$/],
@@ -49,6 +66,9 @@ const BAD_INPUTS: Array<[string, string[], RegExp]> = [
   ['an unknown job name', ['import_dogs'], /^ERROR   create_job: unknown job name 'import_dogs'; known job names: import_cats \(see --help\)\n$/],
   ['two job names', ['import_cats', 'import_cats'], /^ERROR   create_job: name one job only \(see --help\)\n$/],
   ['an empty queue name', ['import_cats', '--queue_name', ''], /^ERROR   create_job: --queue_name must not be empty \(see --help\)\n$/],
+  ['a priority that is not an integer', ['import_cats', '--priority', '1.5'], /^ERROR   create_job: --priority: '1.5' is not an integer \(see --help\)\n$/],
+  ['a time without its zone', ['import_cats', '--not-before', '2026-12-01T02:00:00'], /^ERROR   create_job: --not-before: '2026-12-01T02:00:00' is neither an ISO 8601 time with its zone .* nor a delay such as 10m \(see --help\)\n$/],
+  ['a time that is no time', ['import_cats', '--not-before', 'tomorrow'], /^ERROR   create_job: --not-before: 'tomorrow' is neither .*\(see --help\)\n$/],
 ];
 
 for (const [what, args, message] of BAD_INPUTS) {

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseValue } from '../config/datatypes.ts';
 import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
@@ -21,7 +22,7 @@ export class CreateJobScript extends CronScript {
   createdJobId: number | undefined;
 
   protected override usage(): string {
-    return '$0 <job_name> [--queue_name Q] [--priority N] [--workspace JSON]';
+    return '$0 <job_name> [--queue_name Q] [--priority N] [--workspace JSON] [--not-before TIME]';
   }
 
   protected override description(): string {
@@ -35,7 +36,8 @@ export class CreateJobScript extends CronScript {
       .demandCommand(0, 1, '', 'name one job only')
       .option('queue_name', { type: 'string', default: 'default', description: 'The queue to create the job in' })
       .option('priority', { type: 'number', default: 0, description: 'Within its queue, higher runs first (negatives allowed)' })
-      .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' });
+      .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' })
+      .option('not-before', { type: 'string', description: 'Do not run the job before this time: an ISO 8601 time with its zone (2026-12-01T02:00:00Z) or a delay from now (30s, 10m, 2h)' });
   }
 
   // Many jobs may be created at once: each run has a lock of its own (removed when it ends).
@@ -67,10 +69,31 @@ export class CreateJobScript extends CronScript {
     return queue;
   }
 
-  /** Refused before the lock and the database: the workspace and the queue name. */
+  get priority(): number {
+    const value = this.args.priority;
+    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) throw new UsageError(`--priority: '${String(this.args.priority)}' is not an integer`);
+    return value;
+  }
+
+  /** --not-before as a time; null when not given. */
+  get notBefore(): Date | null {
+    const raw = this.args['not-before'];
+    if (raw === undefined) return null;
+    const text = String(raw).trim();
+    const delay = parseValue('duration', text);
+    if (typeof delay === 'number') return new Date(Date.now() + delay);
+    // A time must say its zone: a bare local time means different things on different hosts.
+    const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text) ? new Date(text) : undefined;
+    if (!time || Number.isNaN(time.getTime())) throw new UsageError(`--not-before: '${text}' is neither an ISO 8601 time with its zone (2026-12-01T02:00:00Z) nor a delay such as 10m`);
+    return time;
+  }
+
+  /** Refused before the lock and the database: the workspace, the queue name, the priority, the time. */
   protected override checkInput(): void {
     void this.workspace;
     void this.queueName;
+    void this.priority;
+    void this.notBefore;
   }
 
   override async main(): Promise<void> {
@@ -85,7 +108,7 @@ export class CreateJobScript extends CronScript {
     const { openDataSource } = await import('../database/dataSource.ts');
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem create_job', poolSize: 1, pooler: database.pooler });
     try {
-      const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName, priority: Number(this.args.priority) }).catch((error: unknown) => {
+      const job = await createJob(dataSource.manager, target.jobs, name, { workspace: this.workspace, queueName: this.queueName, priority: this.priority, scheduledStart: this.notBefore }).catch((error: unknown) => {
         throw error instanceof InvalidJobRequest ? new UsageError(error.message) : error;
       });
       this.createdJobId = job.id;
