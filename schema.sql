@@ -188,3 +188,15 @@ COMMENT ON COLUMN schema_applied.date_applied IS 'When it was applied.';
 -- Every cron run checks the hash as its section's login, which may be a role with no other
 -- grant; the hashes of a public file are no secret.
 GRANT SELECT ON schema_applied TO PUBLIC;
+
+-- Operations: the status page and /metrics of the HTTP jobs API (lib/services/http/sql/).
+-- Counting every job by status, queue and type reads this index alone (an index-only scan in
+-- GROUP BY order), not the table: a million finished jobs kept as history cost ~30 MB of index
+-- read per scrape instead of the whole heap. It is one more index to update on each status
+-- change (a status change is never a HOT update anyway: the partial indexes above name it).
+CREATE INDEX IF NOT EXISTS job__status_queue_type__idx ON job (status, queue_name, job_type);
+-- The last hour's finished jobs (throughput chart, failures in the last hour): a range of
+-- date_finished, read from its newest end.
+CREATE INDEX IF NOT EXISTS job__finished_at__idx ON job (date_finished) WHERE status IN ('COMPLETED', 'FAILED');
+-- The latest failures, newest first: a few index entries among however many failed jobs.
+CREATE INDEX IF NOT EXISTS job__failed_at__idx ON job (date_finished DESC NULLS LAST) WHERE status = 'FAILED';
