@@ -1,10 +1,11 @@
 // A jobs API server on a test file's database, with one admin and one read-only token.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { DataSource } from 'typeorm';
+import { loadConfig } from '../../lib/services/config/loadConfig.ts';
 import { makeApiToken, type ApiToken } from '../../lib/services/http/apiTokens.ts';
 import { buildServer, type ServerOptions } from '../../lib/services/http/server.ts';
 import { ListLogger } from '../../lib/services/scripts/logger.ts';
+import type { TestDatabase } from './database.ts';
 
 export interface TestApi {
   app: FastifyInstance;
@@ -18,12 +19,12 @@ export interface TestApi {
   asReader: { authorization: string };
 }
 
-export async function makeTestApi(dataSource: DataSource, options: Partial<ServerOptions> = {}): Promise<TestApi> {
+export async function makeTestApi(db: TestDatabase, options: Partial<ServerOptions> = {}): Promise<TestApi> {
   const adminToken = `adm-${randomBytes(16).toString('hex')}`;
   const readOnlyToken = `ro-${randomBytes(16).toString('hex')}`;
   const tokens = [makeApiToken('ops', 'admin', adminToken), makeApiToken('grafana', 'read-only', readOnlyToken)];
   const logger = new ListLogger();
-  const app = await buildServer({ dataSource, tokens, logger, ...options });
+  const app = await buildServer({ dataSource: db.admin, tokens, logger, config: loadConfig(db.configFile), errorDir: db.errorDir, ...options });
   return {
     app,
     logger,

@@ -1,13 +1,15 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
+import type { Config } from '../config/loadConfig.ts';
+import { knownTaskJobs, type KnownTaskJob } from '../tasks/knownTaskJobs.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import { redactSecrets } from '../oops/redact.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { bearerToken, matchToken, type ApiToken, type Scope } from './apiTokens.ts';
 import { httpStatusOf } from './httpErrors.ts';
-import { registerJobRoutes, type JobRoutesOptions } from './routes/jobRoutes.ts';
+import { registerJobRoutes } from './routes/jobRoutes.ts';
 import { registerStatusRoutes } from './routes/statusRoutes.ts';
 
 /** Who may call a route: anyone (the page's shell, /openapi.json), or a token of this scope. */
@@ -24,22 +26,23 @@ declare module 'fastify' {
   }
 }
 
-export interface ServerOptions extends Partial<JobRoutesOptions> {
+export interface ServerOptions {
   /** Where the server reads and changes jobs. */
   dataSource: DataSource;
   tokens: readonly ApiToken[];
   logger: Logger;
+  /** The instance config: its job sections (served job types, multi-step job names). */
+  config: Config;
+  /** [error_reports] error_dir of the config, unless given. */
+  errorDir?: string;
+  /** The job names POST /jobs may create; default: knownTaskJobs(config). */
+  taskJobs?: ReadonlyMap<string, KnownTaskJob>;
+  /** The largest page of GET /jobs (default 500). */
+  maxPageSize?: number;
   /** The largest request body, in bytes (default 65,536): a larger one is answered 413. */
   bodyLimit?: number;
   clock?: Clock;
 }
-
-/** The JSON body of every error answer. */
-export const ERROR_SCHEMA = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
@@ -81,7 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return503OnClosing: true,
     // Unknown properties are refused (400), not silently dropped; query strings are coerced
     // to the declared types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, discriminator: true } },
   });
   app.decorateRequest('apiToken', undefined);
 
@@ -120,6 +123,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   const clock = options.clock ?? systemClock;
   registerStatusRoutes(app, { dataSource: options.dataSource, clock });
-  if (options.admin) registerJobRoutes(app, options as JobRoutesOptions);
+  registerJobRoutes(app, {
+    dataSource: options.dataSource,
+    config: options.config,
+    errorDir: options.errorDir ?? options.config.section('error_reports').string('error_dir'),
+    taskJobs: options.taskJobs ?? (await knownTaskJobs(options.config, logger)),
+    maxPageSize: options.maxPageSize ?? 500,
+    logger,
+  });
   return app;
 }
