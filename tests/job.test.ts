@@ -17,10 +17,12 @@ function jobIn(status: JobStatus): Job {
   return job;
 }
 
-// Launchpad's _valid_transitions, written out: the map in jobStatus.ts must say the same.
+// Launchpad's _valid_transitions, written out, plus an operator's cancel (WAITING or
+// SUSPENDED -> FAILED): the map in jobStatus.ts must say the same.
 const EXPECTED_VALID = [
   'WAITING -> RUNNING',
   'WAITING -> SUSPENDED',
+  'WAITING -> FAILED',
   'RUNNING -> COMPLETED',
   'RUNNING -> FAILED',
   'RUNNING -> SUSPENDED',
@@ -28,6 +30,7 @@ const EXPECTED_VALID = [
   'FAILED -> WAITING',
   'COMPLETED -> WAITING',
   'SUSPENDED -> WAITING',
+  'SUSPENDED -> FAILED',
 ];
 
 for (const from of ALL) {

@@ -1,4 +1,5 @@
-// Every hot-path statement that changes job.status, with the statuses it accepts written out:
+// Every statement that changes job.status (the hot path's under lib/services/job/sql/, the
+// operators' under lib/services/admin/sql/), with the statuses it accepts written out:
 // each of its transitions must be in the transition map, and the database must refuse the
 // statement on a row in any other status. A new status-changing statement under sql/ must be
 // added here (the last test fails until it is).
@@ -18,6 +19,11 @@ import { releaseJobs } from '../lib/services/job/sql/releaseJob.ts';
 import { requeueJob } from '../lib/services/job/sql/requeueJob.ts';
 import { rescueExpiredJobs } from '../lib/services/job/sql/rescueExpiredJobs.ts';
 import { suspendJob } from '../lib/services/job/sql/suspendJob.ts';
+import { cancelPendingJob } from '../lib/services/admin/sql/cancelPendingJob.ts';
+import { resumeSuspendedJob } from '../lib/services/admin/sql/resumeSuspendedJob.ts';
+import { retryFailedJob } from '../lib/services/admin/sql/retryFailedJob.ts';
+import { suspendWaitingJob } from '../lib/services/admin/sql/suspendWaitingJob.ts';
+import { withDatabaseClient } from '../lib/services/database/databaseClient.ts';
 import { fromRoot } from '../lib/services/paths.ts';
 import { makeJob, reloadJob } from './helpers/factory.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -27,9 +33,12 @@ const OWNER = 'host:1';
 const ALL: JobStatus[] = ['WAITING', 'RUNNING', 'COMPLETED', 'FAILED', 'SUSPENDED'];
 
 interface Statement {
-  /** The module under lib/services/job/sql/ and the case. */
+  /** The module and the case. */
   name: string;
+  /** The module's file under `dir`. */
   file: string;
+  /** Under lib/services/: 'job/sql' (the default) or 'admin/sql'. */
+  dir?: string;
   from: JobStatus[];
   to: JobStatus;
   /** attempt_count, max_retries and runner_deaths of the row (the rescue and the suspect
@@ -60,7 +69,16 @@ const STATEMENTS: Statement[] = [
     attempts: { attemptCount: 1, maxRetries: 0 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
   { name: 'rescueExpiredJobs out of tries', file: 'rescueExpiredJobs.ts', from: ['RUNNING'], to: 'FAILED',
     attempts: { attemptCount: 2, maxRetries: 0, runnerDeaths: 2 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
+  // Operators' changes (lib/services/admin/changeJobStatus.ts), on a plain pg connection.
+  { name: 'retryFailedJob', file: 'retryFailedJob.ts', dir: 'admin/sql', from: ['FAILED'], to: 'WAITING', run: (_m, id) => onClient((c) => retryFailedJob(c, id)) },
+  { name: 'suspendWaitingJob', file: 'suspendWaitingJob.ts', dir: 'admin/sql', from: ['WAITING'], to: 'SUSPENDED', run: (_m, id) => onClient((c) => suspendWaitingJob(c, id)) },
+  { name: 'resumeSuspendedJob', file: 'resumeSuspendedJob.ts', dir: 'admin/sql', from: ['SUSPENDED'], to: 'WAITING', run: (_m, id) => onClient((c) => resumeSuspendedJob(c, id)) },
+  { name: 'cancelPendingJob', file: 'cancelPendingJob.ts', dir: 'admin/sql', from: ['WAITING', 'SUSPENDED'], to: 'FAILED', run: (_m, id) => onClient((c) => cancelPendingJob(c, id, 'Cancelled by test: why')) },
 ];
+
+function onClient<T>(use: Parameters<typeof withDatabaseClient<T>>[1]): Promise<T> {
+  return withDatabaseClient(db().url, use);
+}
 
 test('every transition a status-changing statement makes is in the transition map', (t) => {
   for (const statement of STATEMENTS) {
@@ -87,10 +105,11 @@ for (const statement of STATEMENTS) {
   });
 }
 
-test('every statement under lib/services/job/sql/ that sets job.status is listed here', (t) => {
-  const dir = fromRoot('lib/services/job/sql');
+test('every statement under lib/services/job/sql/ and lib/services/admin/sql/ that sets job.status is listed here', (t) => {
   // A status in the SET list of an UPDATE of job (before its WHERE).
   const setsStatus = /UPDATE job SET(?:(?!WHERE)[\s\S])*\bstatus\s*=/;
-  const changing = readdirSync(dir).filter((file) => setsStatus.test(readFileSync(`${dir}/${file}`, 'utf8'))).sort();
-  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => statement.file))].sort());
+  const changing = ['job/sql', 'admin/sql'].flatMap((dir) => readdirSync(fromRoot(`lib/services/${dir}`))
+    .filter((file) => setsStatus.test(readFileSync(fromRoot(`lib/services/${dir}/${file}`), 'utf8')))
+    .map((file) => `${dir}/${file}`)).sort();
+  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => `${statement.dir ?? 'job/sql'}/${statement.file}`))].sort());
 });

@@ -10,13 +10,14 @@ export const JobStatus = {
 } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
-/** Launchpad's _valid_transitions. */
+/** Launchpad's _valid_transitions, plus an operator's cancel of a job nobody is running:
+ * WAITING or SUSPENDED -> FAILED (lib/services/admin/changeJobStatus.ts). */
 export const VALID_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
-  WAITING: ['RUNNING', 'SUSPENDED'],
+  WAITING: ['RUNNING', 'SUSPENDED', 'FAILED'],
   RUNNING: ['COMPLETED', 'FAILED', 'SUSPENDED', 'WAITING'],
   FAILED: ['WAITING'],
   COMPLETED: ['WAITING'],
-  SUSPENDED: ['WAITING'],
+  SUSPENDED: ['WAITING', 'FAILED'],
 };
 
 /** Statuses in which a job still has work ahead of it. */
