@@ -215,6 +215,7 @@ CREATE INDEX IF NOT EXISTS admin_log__job__idx ON admin_log (job) WHERE job IS N
 -- Operators list failed and suspended jobs newest first (jobs.ts list --status FAILED): few
 -- rows however long the history, read in id order from this index alone.
 CREATE INDEX IF NOT EXISTS job__failed_suspended_by_id__idx ON job (id) WHERE status IN ('FAILED', 'SUSPENDED');
+
 -- Operations: the status page and /metrics of the HTTP jobs API (lib/services/http/sql/).
 -- Counting every job by status, queue and type reads this index alone (an index-only scan in
 -- GROUP BY order), not the table: a million finished jobs kept as history cost ~30 MB of index

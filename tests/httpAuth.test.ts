@@ -77,8 +77,11 @@ test('tokens are read from files and environment variables; bad entries are one 
 });
 
 test('the server listens on 127.0.0.1 unless told otherwise', (t) => {
-  const config = readApiConfig(loadConfig(db().configFile), {});
+  const file = join(db().dir, 'api.ini');
+  writeFileSync(file, `[meta]\nextends: ${db().configFile}\n\n[jobs_api]\ntokens: ops:admin:env:OPS_TOKEN\n`);
+  const config = readApiConfig(loadConfig(file), { OPS_TOKEN: 'a-token-of-some-length' });
   t.is(config.host, '127.0.0.1');
+  t.deepEqual(config.tokens.map((token) => token.name), ['ops']);
 });
 
 test('no token, or a wrong one, is 401 with WWW-Authenticate; the token is not echoed', async (t) => {
