@@ -39,6 +39,9 @@ export function registerStatusRoutes(app: FastifyInstance, options: StatusRoutes
     });
   }
 
+  // Browsers ask for it on their own, without the token: an empty answer, not a 401.
+  app.get('/favicon.ico', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => reply.code(204).send());
+
   const pageSnapshot = sharedSnapshots(() => takeStatusSnapshot(options.dataSource, options.clock, PAGE_LIST_LIMIT));
   app.get('/status/fragment', {
     config: { access: 'read-only' },

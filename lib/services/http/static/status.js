@@ -51,7 +51,7 @@ async function act(button) {
   button.disabled = true;
   const response = await api('POST', `/jobs/${encodeURIComponent(job)}/${action}`, body);
   const answer = await response.json().catch(() => ({}));
-  if (response.ok) say(`Job ${job}: ${action} done, now ${answer.status}.`);
+  if (response.ok) say(`Job ${job}: ${action} done, now ${answer.job.status}.`);
   else say(`Job ${job}: ${action} refused: ${answer.message || response.status}`, true);
   await load();
 }
