@@ -11,6 +11,7 @@ import { bearerToken, matchToken, type ApiToken, type Scope } from './apiTokens.
 import { httpStatusOf } from './httpErrors.ts';
 import { registerJobRoutes } from './routes/jobRoutes.ts';
 import { registerStatusRoutes } from './routes/statusRoutes.ts';
+import { requestValidators } from './validators.ts';
 
 /** Who may call a route: anyone (the page's shell, /openapi.json), or a token of this scope. */
 export type RouteAccess = 'public' | Scope;
@@ -82,10 +83,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger: false,
     bodyLimit: options.bodyLimit ?? 65_536,
     return503OnClosing: true,
-    // Unknown properties are refused (400), not silently dropped; query strings are coerced
-    // to the declared types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, discriminator: true } },
   });
+  app.setValidatorCompiler(requestValidators());
   app.decorateRequest('apiToken', undefined);
 
   await app.register(swagger, {
