@@ -48,7 +48,8 @@ export interface ServerOptions {
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).type('application/json; charset=utf-8').send({ error: REASONS[status] ?? 'Error', message });
+  // A message may quote the request (its path, a value): tokens and passwords are masked.
+  return reply.code(status).type('application/json; charset=utf-8').send({ error: REASONS[status] ?? 'Error', message: redactSecrets(message) });
 }
 
 /**
@@ -103,9 +104,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
   });
   // One line per request at debug level (-v): method, path, status, time and the token's name,
-  // never a header; the path is redacted like every log line.
+  // never a header; tokens and passwords in the path or query are masked here, whatever the
+  // logger does.
   app.addHook('onResponse', async (request, reply) => {
-    logger.debug(`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms${request.apiToken ? ` (${request.apiToken.name})` : ''}`);
+    logger.debug(`${request.method} ${redactSecrets(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms${request.apiToken ? ` (${request.apiToken.name})` : ''}`);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, `no route ${request.method} ${request.url.split('?')[0]}`));
