@@ -146,8 +146,9 @@ export async function runClients(baseUrl: string, options: { clients: number; du
   return { clients: options.clients, seconds: (performance.now() - started) / 1000, requests, errors, latency };
 }
 
-/** Connections to `database` from the server's pool (its application_name). */
+/** Connections to `database` from the server's pool (its application_name); the parallel
+ * workers a query may start show the same name, but are not connections. */
 export async function serverConnections(client: pg.ClientBase, database: string, applicationName: string): Promise<number> {
-  const result = await client.query<{ n: number }>('SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [database, applicationName]);
+  const result = await client.query<{ n: number }>("SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND backend_type = 'client backend'", [database, applicationName]);
   return result.rows[0]!.n;
 }
