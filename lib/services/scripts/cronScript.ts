@@ -255,7 +255,7 @@ export abstract class CronScript {
   }
 
   /** For bad input and outages: straight to stderr, in the log format, with no OOPS report. */
-  private plainError(message: string): void {
+  protected plainError(message: string): void {
     process.stderr.write(`ERROR   ${message}\n`);
   }
 }
