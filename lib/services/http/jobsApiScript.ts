@@ -1,8 +1,7 @@
 import type { Argv } from 'yargs';
-import { applySchemaOn } from '../database/applySchema.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
-import { SchemaBehind, schemaState } from '../database/schemaState.ts';
+import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { readApiConfig, type ApiConfig } from './apiConfig.ts';
 
@@ -55,12 +54,7 @@ export class JobsApiScript extends CronScript {
   override async main(): Promise<void> {
     const api = this.apiConfig;
     const database = await resolveDatabase(this.config);
-    await withDatabaseClient(database.url, async (client) => {
-      const state = await schemaState(client);
-      if (state === 'current') return;
-      if (!database.embedded) throw new SchemaBehind(database.url, state);
-      await applySchemaOn(client);
-    });
+    await withDatabaseClient(database.url, (client) => requireCurrentSchema(client, database));
     const [{ openDataSource }, { buildServer }] = await Promise.all([import('../database/dataSource.ts'), import('./server.ts')]);
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem jobs-api', poolSize: api.poolSize });
     try {
