@@ -47,7 +47,7 @@ function nodes(plan: PlanNode): PlanNode[] {
 
 export interface QueryPlan {
   name: string;
-  /** "Index Only Scan using job__status_queue_type__idx", ... */
+  /** "Index Only Scan using job__queue_type_status__idx", ... */
   scans: string[];
   /** True when some node reads the job table sequentially. */
   seqScanOnJob: boolean;

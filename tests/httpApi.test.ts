@@ -68,6 +68,7 @@ test.serial('retry, suspend, resume and cancel change the status through the adm
   t.is(await status(failed.id), 'WAITING');
   t.true(api.logger.lines.some((line) => line === `INFO api:ops retried job ${failed.id} (TestJob): Failed -> Waiting.`));
 
+  // No body at all (curl -X POST without -d) is fine on every action.
   t.is((await api.app.inject({ method: 'POST', url: `/jobs/${failed.id}/suspend`, headers: api.asAdmin })).json().job.status, 'SUSPENDED');
   t.is((await api.app.inject({ method: 'POST', url: `/jobs/${failed.id}/resume`, headers: api.asAdmin })).json().job.status, 'WAITING');
   const cancelled = await api.app.inject({ method: 'POST', url: `/jobs/${failed.id}/cancel`, headers: api.asAdmin, payload: { reason: 'customer asked' } });

@@ -120,7 +120,7 @@ export function renderStatusFragment(snapshot: StatusSnapshot, viewer: { name: s
     oldestTable(snapshot),
     '<h2>Throughput</h2>',
     throughputChart(snapshot),
-    '<h2>Recent failures</h2>',
+    '<h2>Failed jobs, newest first</h2>',
     failuresTable(snapshot, admin),
     '<h2>Oldest waiting jobs</h2>',
     waitingTable(snapshot, admin),

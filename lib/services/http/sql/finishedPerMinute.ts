@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 
 // Jobs that finished (COMPLETED or FAILED) since $1, per minute, queue, type and status: the
 // throughput chart and the last hour's metrics. Reads only the entries since $1 of
-// job__finished_at__idx (date_finished) WHERE status IN ('COMPLETED', 'FAILED').
+// job__finished_at__idx (date_finished) WHERE date_finished IS NOT NULL (which the range on
+// date_finished implies).
 const TEXT = `SELECT date_trunc('minute', job.date_finished) AS minute, job.queue_name, job.job_type, job.status, count(*) AS count
   FROM job
   WHERE job.status IN ('COMPLETED', 'FAILED') AND job.date_finished >= $1

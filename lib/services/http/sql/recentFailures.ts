@@ -1,11 +1,14 @@
 import type { EntityManager } from 'typeorm';
 
-// The latest FAILED jobs, newest first, from job__failed_at__idx (date_finished DESC) WHERE
-// status = 'FAILED': reads $1 index entries however many jobs the table keeps.
+// The newest FAILED jobs (by id: the latest created first), read in id order from
+// job__failed_suspended_by_id__idx (id) WHERE status IN ('FAILED', 'SUSPENDED'), the index the
+// admin layer's listing uses: $1 entries and the suspended ones among them, however many jobs
+// the table keeps. (By failure time would need an index of its own, or a sort of every
+// failed job: an old job retried that fails again is listed by its id, with its new time.)
 const TEXT = `SELECT job.id, job.job_type, job.queue_name, job.date_finished, job.last_error, job.last_oops
   FROM job
   WHERE job.status = 'FAILED'
-  ORDER BY job.date_finished DESC NULLS LAST
+  ORDER BY job.id DESC
   LIMIT $1`;
 
 export interface RecentFailure {
