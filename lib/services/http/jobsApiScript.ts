@@ -12,9 +12,8 @@ import { readApiConfig, type ApiConfig } from './apiConfig.ts';
  */
 export class JobsApiScript extends CronScript {
   readonly scriptName = 'jobs-api';
-  /** The address it listens on once started (tests read the port when port is 0). */
+  /** The address it listens on once started (its start-up line says it too). */
   address: string | undefined;
-  private stop: (() => void) | undefined;
 
   protected override usage(): string {
     return '$0 [--host HOST] [--port PORT]';
@@ -63,7 +62,6 @@ export class JobsApiScript extends CronScript {
         const onSignal = (signal: NodeJS.Signals) => resolve(signal);
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
-        this.stop = () => resolve('SIGTERM');
       });
       this.address = await app.listen({ host: api.host, port: api.port });
       this.logger.info(`Jobs API listening on ${this.address} (${api.tokens.map((token) => `${token.name}: ${token.scope}`).join(', ')}).`);
@@ -75,10 +73,5 @@ export class JobsApiScript extends CronScript {
       await dataSource.destroy().catch(() => undefined);
     }
     this.logger.info('Jobs API stopped.');
-  }
-
-  /** Stop a server started in this process (tests), as SIGTERM does. */
-  requestStop(): void {
-    this.stop?.();
   }
 }
