@@ -329,3 +329,15 @@ CREATE INDEX IF NOT EXISTS admin_log__job__idx ON admin_log (job) WHERE job IS N
 -- Operators list failed and suspended jobs newest first (jobs.ts list --status FAILED): few
 -- rows however long the history, read in id order from this index alone.
 CREATE INDEX IF NOT EXISTS job__failed_suspended_by_id__idx ON job (id) WHERE status IN ('FAILED', 'SUSPENDED');
+
+-- Operations: the status page and /metrics of the HTTP jobs API (lib/services/http/sql/).
+-- Counting every job by queue, type and status reads this index alone (an index-only scan in
+-- GROUP BY order), not the table: a million finished jobs kept as history cost ~30 MB of index
+-- read per scrape instead of the whole heap. It is one more index to update on each status
+-- change (a status change is never a HOT update anyway: the partial indexes above name it).
+-- status comes last so that no listing by status takes it for the partial indexes above.
+CREATE INDEX IF NOT EXISTS job__queue_type_status__idx ON job (queue_name, job_type, status);
+-- The last hour's finished jobs (throughput chart, failures in the last hour): a range of
+-- date_finished, read from its newest end. Partial on date_finished rather than on status, so
+-- that a listing by status never takes it for the status indexes above.
+CREATE INDEX IF NOT EXISTS job__finished_at__idx ON job (date_finished) WHERE date_finished IS NOT NULL;

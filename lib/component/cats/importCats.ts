@@ -41,5 +41,14 @@ export function onFailure(job: Job, workspace: Workspace, error: Error): void {
 }
 
 export const catJobs = defineTaskJobs({
-  import_cats: { tasks: [stepOne, stepTwo, stepThree], onCreate, onFailure },
+  import_cats: {
+    tasks: [stepOne, stepTwo, stepThree],
+    onCreate,
+    onFailure,
+    workspaceSchema: {
+      type: 'object',
+      properties: { names: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 1000, description: 'The cats to import (default: Tom, Felix, Garfield)' } },
+      additionalProperties: false,
+    },
+  },
 });

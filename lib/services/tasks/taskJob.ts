@@ -36,6 +36,9 @@ export interface TaskJobDefinition {
   retryErrorTypes?: readonly ErrorClass[];
   userErrorTypes?: readonly ErrorClass[];
   retryDelayMs?: number;
+  /** A JSON Schema for the initial workspace: the HTTP API (POST /jobs) refuses a workspace
+   * that does not match it with 400, and publishes it in /openapi.json. Default: any object. */
+  workspaceSchema?: Readonly<Record<string, unknown>>;
 }
 
 /**
