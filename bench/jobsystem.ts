@@ -5,19 +5,24 @@ import { join } from 'node:path';
 import { applySchema } from '../lib/services/database/applySchema.ts';
 import { openDataSource } from '../lib/services/database/dataSource.ts';
 import { fromRoot } from '../lib/services/paths.ts';
+import { LatencyJob } from './latencyJobClass.ts';
 import { NoopJob } from './noopJobClass.ts';
 import { createDatabase, databaseUrl, settle, withClient } from './postgres.ts';
-import { runProcess, type ProcessRun } from './process.ts';
+import { runProcess, startProcess, type ProcessRun, type RunningProcess } from './process.ts';
 
 export const DATABASE = 'bench_jobsystem';
 export const TEMPLATE = 'bench_jobsystem_template';
 export const HISTORY_TEMPLATE = 'bench_jobsystem_history_template';
 export const CONFIG_FILE = fromRoot('bench/config/bench.ini');
 export const RUN_JOBS = fromRoot('cronscripts/run_jobs.ts');
+export const WORKER = fromRoot('cronscripts/worker.ts');
 export const JOB_TYPE = NoopJob.name;
 
 /** The defaults of [job_runner]: one job at a time. */
 export const DEFAULT_SECTION = 'bench_noop';
+/** The latency cases' section: LatencyJob, the [job_runner] defaults. */
+export const LATENCY_SECTION = 'bench_latency';
+export const LATENCY_JOB_TYPE = 'LatencyJob';
 
 export interface FastCandidate {
   section: string;
@@ -61,6 +66,13 @@ log_timestamps: false
 link: job_runner
 dbuser: postgres
 source_interface: bench.noopJob.INoopJobSource
+
+[${LATENCY_SECTION}]
+# The latency cases (cronscripts/worker.ts --section ${LATENCY_SECTION}): jobs that record
+# their start, the defaults of [job_runner].
+link: job_runner
+dbuser: postgres
+source_interface: bench.latencyJob.ILatencyJobSource
 ${fast}`;
   mkdirSync(join(CONFIG_FILE, '..'), { recursive: true });
   writeFileSync(CONFIG_FILE, text);
@@ -146,4 +158,56 @@ export async function checkDrained(url: string, expected: number): Promise<void>
   if (completed !== expected || rows.length > (expected > 0 ? 1 : 0)) {
     throw new Error(`jobsystem did not drain the queue: expected ${expected} COMPLETED, found ${JSON.stringify(counts)}`);
   }
+}
+
+export interface WorkerOptions {
+  url: string;
+  section: string;
+  logFile: string;
+  /** --poll (default: the worker's own, 10s). */
+  poll?: string;
+}
+
+/** The line cronscripts/worker.ts logs once it listens and serves. */
+export const WORKER_READY = 'Worker ready';
+
+/** A long-running `cronscripts/worker.ts --section <section>` on the default queue. */
+export function startWorker(options: WorkerOptions): RunningProcess {
+  const args = ['--section', options.section, ...(options.poll ? ['--poll', options.poll] : [])];
+  return startProcess(WORKER, args, {
+    cwd: fromRoot('.'),
+    env: { ...process.env, JOBS_CONFIG: CONFIG_FILE, DATABASE_URL: options.url },
+    logFile: options.logFile,
+  });
+}
+
+/** One enqueuer for the long-running cases, on one pooled connection. */
+export interface Enqueuer {
+  /** One job in a transaction of its own (the latency cases); resolves after its COMMIT returned. */
+  enqueueLatencyJob(seq: number): Promise<void>;
+  /** Many no-op jobs in one statement (the sustained case's feeder). */
+  enqueueNoop(count: number): Promise<void>;
+  /** Ready (WAITING) jobs now. */
+  waiting(): Promise<number>;
+  /** Jobs completed so far. */
+  completed(): Promise<number>;
+  query<T>(text: string, values?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openEnqueuer(url: string): Promise<Enqueuer> {
+  const dataSource = await openDataSource(url, { applicationName: 'bench enqueue', poolSize: 1 });
+  const count = async (text: string, values: unknown[]) => ((await dataSource.query(text, values)) as Array<{ n: number }>)[0]!.n;
+  return {
+    enqueueLatencyJob: async (seq) => {
+      await dataSource.transaction((manager) => LatencyJob.create(manager, { seq }));
+    },
+    enqueueNoop: async (n) => {
+      await dataSource.transaction((manager) => NoopJob.createMany(manager, Array.from({ length: n }, (_, i) => ({ i }))));
+    },
+    waiting: () => count("SELECT count(*)::integer AS n FROM job WHERE status = 'WAITING' AND job_type = $1", [JOB_TYPE]),
+    completed: () => count("SELECT count(*)::integer AS n FROM job WHERE status = 'COMPLETED' AND job_type = $1", [JOB_TYPE]),
+    query: async <T>(text: string, values: unknown[] = []) => (await dataSource.query(text, values)) as T[],
+    close: () => dataSource.destroy(),
+  };
 }
