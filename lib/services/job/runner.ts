@@ -69,6 +69,11 @@ export interface JobRunnerOptions {
   claimAheadMs?: number;
   /** Claim only jobs of these queues (job.queue_name); default ['default']. */
   queues?: readonly string[];
+  /** Take back the jobs of dead runners at the start and run the waiting suspects (default
+   * true). A long-running worker turns it off for the runs it starts on a notification, to
+   * start a new job without those statements first, and keeps it on for its periodic runs
+   * (the heartbeat of a long run still takes back expired jobs either way). */
+  housekeeping?: boolean;
 }
 
 /** What happened to one job, and why. */
@@ -131,6 +136,9 @@ export class JobRunner {
   private suspectLaneError: unknown;
   /** Per job class: how many completed and how many did not. */
   private readonly counts = new Map<string, { completed: number; incomplete: number }>();
+  /** When this run's first claim ran (the date_started it set): jobs started since are not
+   * claimed again by this run. */
+  private runStartedAt: Date | null = null;
   /** Jobs claimed (RUNNING, ours) that have not started: handed back when the run stops. */
   private readonly unstarted = new Set<number>();
 
@@ -182,18 +190,24 @@ export class JobRunner {
    * runner runs a dead runner's jobs within a lease and a heartbeat.
    */
   async runAllFromSource(source: IJobSource): Promise<void> {
-    const manager = this.options.dataSource.manager;
-    await this.rescueExpired(source);
-    const [{ now }] = (await manager.query('SELECT clock_timestamp() AS now')) as Array<{ now: Date }>;
+    const housekeeping = this.options.housekeeping ?? true;
+    this.runStartedAt = null;
+    if (housekeeping) await this.rescueExpired(source);
     const heartbeat = setInterval(() => void this.heartbeat(source), Math.max(100, Math.floor(this.leaseMs / 3)));
     const crashGuard = this.options.exitOnCrash && !this.options.executor ? this.guardAgainstCrashes() : undefined;
     try {
-      if (this.suspectExecutor) void this.runSuspectsBeside(source);
-      const loops = Array.from({ length: this.concurrency }, () => this.workLoop(source, now));
+      if (this.suspectExecutor && housekeeping) void this.runSuspectsBeside(source);
+      // The first loop claims first: its rows' date_started is the run's start, which the
+      // other loops' claims need (claimJobs.ts). When it finds nothing, neither would they.
+      let firstClaimDone!: (found: boolean) => void;
+      const firstClaim = new Promise<boolean>((resolve) => (firstClaimDone = resolve));
+      const loops = Array.from({ length: this.concurrency }, (_, i) =>
+        i === 0 ? this.workLoop(source, firstClaimDone) : firstClaim.then((found) => (found ? this.workLoop(source) : undefined)));
       // Wait for every loop even when one fails, so no job is left half-handled in memory.
       const settled = await Promise.allSettled(loops);
       const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) throw failure.reason;
+      if (!housekeeping) return;
       if (this.suspectExecutor) await this.runSuspectsBeside(source);
       else await this.runSuspects(source, null);
       if (this.suspectLaneError !== undefined) throw this.suspectLaneError;
@@ -359,19 +373,28 @@ export class JobRunner {
     return Math.max(1, Math.min(share, Math.floor(this.claimAheadMs / Math.max(this.recentJobMs, 0.001))));
   }
 
-  private async workLoop(source: IJobSource, runStartedAt: Date): Promise<void> {
+  /** Claim and run until nothing is left; `onFirstClaim` (the run's first loop) is told
+   * whether its first claim found anything, once the run's start is known. */
+  private async workLoop(source: IJobSource, onFirstClaim?: (found: boolean) => void): Promise<void> {
     const manager = this.options.dataSource.manager;
-    while (!this.stopping) {
-      const claimed = await claimJobs(manager, {
-        jobTypes: source.jobTypes,
-        limit: this.claimLimit(),
-        leaseMs: this.leaseMs,
-        owner: this.owner,
-        runStartedAt,
-        queues: this.queues,
-      });
-      if (claimed.length === 0) return;
-      await this.runBatch(await this.wrap(source, claimed));
+    try {
+      while (!this.stopping) {
+        const claimed = await claimJobs(manager, {
+          jobTypes: source.jobTypes,
+          limit: this.claimLimit(),
+          leaseMs: this.leaseMs,
+          owner: this.owner,
+          runStartedAt: this.runStartedAt,
+          queues: this.queues,
+        });
+        if (claimed.length === 0) return;
+        this.runStartedAt ??= claimed[0]!.dateStarted;
+        onFirstClaim?.(true);
+        await this.runBatch(await this.wrap(source, claimed));
+      }
+    } finally {
+      // Nothing claimed, stopped or failed: the other loops need not start (a second call is a no-op).
+      onFirstClaim?.(false);
     }
   }
 

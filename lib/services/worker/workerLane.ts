@@ -27,6 +27,9 @@ export interface WorkerLaneOptions {
  */
 export class WorkerLane {
   private woken = true;
+  /** The next cycle also takes back dead runners' jobs and runs suspects (start-up, the poll,
+   * a reconnect); a cycle started by a notification or by the last cycle's work does not. */
+  private housekeepingDue = true;
   private wake: (() => void) | undefined;
   private stopping = false;
   private runner: JobRunner | undefined;
@@ -40,9 +43,11 @@ export class WorkerLane {
     return this.options.source.jobTypes;
   }
 
-  /** Look at the queues again as soon as the current cycle (if any) ends. */
-  poke(): void {
+  /** Look at the queues again as soon as the current cycle (if any) ends; `housekeeping`
+   * (the poll, a reconnect): take back dead runners' jobs and run suspects in that cycle too. */
+  poke(housekeeping = false): void {
     this.woken = true;
+    this.housekeepingDue ||= housekeeping;
     this.wake?.();
   }
 
@@ -68,7 +73,12 @@ export class WorkerLane {
         continue;
       }
       this.woken = false;
-      const runner = new JobRunner({ ...this.options.runnerOptions, dataSource: this.options.dataSource, logger });
+      // A notification says a job was inserted: its cycle claims at once, without first
+      // looking for dead runners' jobs and suspects (two to three statements before the job
+      // could start); the poll's cycles do that, and a long cycle's heartbeat.
+      const housekeeping = this.housekeepingDue;
+      this.housekeepingDue = false;
+      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, dataSource: this.options.dataSource, logger });
       this.runner = runner;
       try {
         await runner.runAllFromSource(this.options.source);
@@ -82,6 +92,7 @@ export class WorkerLane {
       } catch (thrown) {
         const error = toError(thrown);
         if (!isConnectionError(error)) throw error;
+        this.housekeepingDue = true;
         if (!this.databaseDown) logger.warning(`[${section}] Lost the database (${error.message}); waiting for it to come back. Jobs held are covered by their leases.`);
         this.databaseDown = true;
       } finally {

@@ -156,11 +156,11 @@ export class WorkerScript extends CronScript {
       if (stopping) return;
       listener!.subscribe((event: NotifyEvent) => {
         for (const lane of lanes) {
-          if (event.kind === 'reconnected') lane.poke();
+          if (event.kind === 'reconnected') lane.poke(true);
           else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
         }
       });
-      poll = setInterval(() => lanes.forEach((lane) => lane.poke()), pollMs);
+      poll = setInterval(() => lanes.forEach((lane) => lane.poke(true)), pollMs);
       this.logger.info(`Worker ready: woken by notifications and every ${pollMs / 1000}s.`);
       await Promise.all(lanes.map((lane) => lane.run()));
     } finally {
