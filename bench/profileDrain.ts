@@ -2,13 +2,14 @@
 // `run_jobs` drain read, write and log per job, with and without history rows in the table.
 // These counts do not depend on how busy the machine is, so they can tell apart causes that
 // wall-time runs on a shared machine cannot.
-//   npx tsx bench/profileDrain.ts [section] [jobs] [historyRows]
+//   npx tsx bench/profileDrain.ts [section] [jobs] [historyRows] [as-run|packed] [SQL run on the template first]
+// e.g. ... bench_noop_fast_b2000_c1 20000 1000000 packed 'DROP INDEX job__finished_created__idx'
 // Needs pg_stat_statements preloaded on the bench's embedded cluster (it says how if not).
 // Prints, per variant: statements per job and per statement text (calls, rows, shared buffers
 // hit/read/dirtied, WAL bytes), buffer pages per index of `job`, heap updates and HOT updates,
 // and the WAL written per job.
 import * as jobsystem from './jobsystem.ts';
-import { adminUrl, withClient } from './postgres.ts';
+import { adminUrl, databaseUrl, withClient } from './postgres.ts';
 import { runProcess } from './process.ts';
 import { LOG_DIR } from './harness.ts';
 import { mkdirSync } from 'node:fs';
@@ -16,6 +17,8 @@ import { mkdirSync } from 'node:fs';
 const section = process.argv[2] ?? 'bench_noop_fast_b2000_c1';
 const jobs = Number(process.argv[3] ?? 20_000);
 const historyRows = Number(process.argv[4] ?? 1_000_000);
+const layout = (process.argv[5] ?? 'as-run') as jobsystem.HistoryLayout;
+const templateSql = process.argv[6];
 
 interface StatementRow { query: string; calls: number; rows: number; hit: number; read: number; dirtied: number; wal: number; ms: number }
 
@@ -57,7 +60,7 @@ async function profile(admin: string, template: string, label: string, history: 
     const perJob = (n: number) => (n / jobs).toFixed(2);
     const total = statements.reduce((sum, s) => ({ calls: sum.calls + s.calls, hit: sum.hit + s.hit, read: sum.read + s.read, wal: sum.wal + Number(s.wal) }), { calls: 0, hit: 0, read: 0, wal: 0 });
     console.log(`\n== ${label}: ${section}, ${jobs} jobs, ${history} finished rows in the table (wall ${(run.wallMs / 1000).toFixed(2)} s, CPU of run_jobs ${run.cpuMs ?? '?'} ms; not the point here)`);
-    console.log(`per job: statements ${perJob(total.calls)}, shared buffers hit ${perJob(total.hit)}, read ${perJob(total.read)}, WAL ${perJob(Number(wal))} bytes (statements' own WAL ${perJob(total.wal)})`);
+    console.log(`statements ${total.calls} (${perJob(total.calls)} per job); per job, shared buffers hit ${perJob(total.hit)}, read ${perJob(total.read)}, WAL ${perJob(Number(wal))} bytes (statements' own WAL ${perJob(total.wal)})`);
     console.log(`table job: ${JSON.stringify(table)}`);
     console.log('statements (calls, rows, buffers hit/read/dirtied, WAL bytes, exec ms):');
     for (const s of statements) console.log(`  ${String(s.calls).padStart(6)} ${String(s.rows).padStart(6)} ${String(s.hit).padStart(8)}/${s.read}/${s.dirtied} ${String(s.wal).padStart(9)} ${String(s.ms).padStart(5)}  ${s.query.slice(0, 150)}`);
@@ -74,6 +77,11 @@ if (!preloaded.includes('pg_stat_statements')) {
 }
 jobsystem.writeBenchConfig(admin);
 await jobsystem.prepareTemplate(admin);
-if (historyRows > 0) await jobsystem.prepareHistoryTemplate(admin, historyRows);
+if (templateSql) await withClient(databaseUrl(admin, jobsystem.TEMPLATE), (client) => client.query(templateSql));
+if (historyRows > 0) {
+  // A copy of the template: the SQL applies to it too.
+  await jobsystem.prepareHistoryTemplate(admin, historyRows, layout);
+}
+console.log(`history layout ${layout}${templateSql ? `; on both templates first: ${templateSql}` : ''}`);
 await profile(admin, jobsystem.TEMPLATE, 'without-history', 0);
 if (historyRows > 0) await profile(admin, jobsystem.HISTORY_TEMPLATE, 'with-history', historyRows);
