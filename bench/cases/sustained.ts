@@ -64,6 +64,8 @@ async function measure(context: BenchContext, project: Project, section: string,
     const last = await count();
     const cpuMs = worker.cpuMs() - cpuBefore;
     const seconds = (last.at - first.at) / 1000;
+    const jobs = last.done - first.done;
+    context.say(`  j ${project.padEnd(9)} rep ${rep}: ${jobs} jobs in ${seconds.toFixed(1)} s; worker CPU ${((cpuMs * 1000) / Math.max(jobs, 1)).toFixed(1)} µs per job`);
     return { value: (last.done - first.done) / seconds, wallMs: last.at - first.at, cpuMs };
   } finally {
     await feeder.stop();

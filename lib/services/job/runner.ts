@@ -95,6 +95,9 @@ class JobTakenOver extends Error {
   override name = 'JobTakenOver';
 }
 
+/** Outcomes that leave the job WAITING (or with another runner) rather than finished. */
+const PUT_BACK = new Set<Outcome>(['advanced', 'requeued', 'lost', 'lease_held', 'released']);
+
 const AUTOCOMMIT = async (callback: () => void | Promise<void>): Promise<void> => {
   await callback();
 };
@@ -695,12 +698,17 @@ export class JobRunner {
     const ran = outcome === 'completed' || outcome === 'advanced';
     if (ran) count.completed += 1;
     else count.incomplete += 1;
+    if (PUT_BACK.has(outcome)) this.putBackCount += 1;
     if (oops) this.oopsIds.push(oops.id);
     if (this.results.length >= this.maxRecordedJobs) return;
     this.results.push({ job, outcome, oops });
     if (ran) this.completedJobs.push(job);
     else this.incompleteJobs.push(job);
   }
+
+  /** Jobs this run left WAITING, ready now or soon (a next step, a retry, a job taken over
+   * or whose lease another runner held): a worker looks at the queues again at once. */
+  putBackCount = 0;
 
   /** How many jobs completed in this run, over all classes. */
   get completedCount(): number {

@@ -19,9 +19,10 @@ export interface WorkerLaneOptions {
 /**
  * One served section of a long-running worker: it drains the section's queues with a JobRunner
  * (the one run_jobs uses, with the same outcomes), then sleeps until woken (a notification of
- * an insert of one of its job types, a reconnect, the slow poll). A cycle that ran anything is
- * followed at once by another: a new runner claims again the jobs the last one started (the
- * next step of a multi-step job, a retry that is due), which one runner never does in a run.
+ * an insert of one of its job types, a reconnect, the slow poll). A cycle that left jobs
+ * WAITING is followed at once by another: a new runner claims again the jobs the last one
+ * started (the next step of a multi-step job, a retry that is due), which one runner never
+ * does in a run.
  * A cycle that loses the database logs one line and waits for the next wake-up; the jobs it
  * held are covered by their leases.
  */
@@ -84,9 +85,11 @@ export class WorkerLane {
         await runner.runAllFromSource(this.options.source);
         if (this.databaseDown) logger.info(`[${section}] The database is back; serving queue(s) ${runner.queues.join(', ')} again.`);
         this.databaseDown = false;
-        // Something ran, or did not: either way the queues may hold more (a next step, a job
-        // another worker handed back); look again at once. An empty cycle sleeps.
-        if (runner.results.length > 0 || runner.completedCount > 0 || runner.oopsIds.length > 0) this.woken = true;
+        // A run ends when a claim finds nothing, so what it left WAITING itself (a next step,
+        // a retry that is due, a job it lost) is all it could have missed: look again at once
+        // for that. New jobs notify, and the poll finds the rest (a job another worker handed
+        // back); a run that finished every job it took sleeps.
+        if (runner.putBackCount > 0) this.woken = true;
         this.completed += runner.completedCount;
         if (runner.completedCount > 0) runner.logSummary(this.options.source.name);
       } catch (thrown) {
