@@ -28,6 +28,7 @@ async function measure(context: BenchContext, project: Project, jobs: number, re
     // Let the start-up settle before the first job (its first claim, connections opening).
     await sleep(500);
     const intervalMs = 1000 / RATE_PER_SECOND;
+    const cpuBefore = worker.cpuMs();
     const started = performance.now();
     for (let seq = 0; seq < jobs; seq++) {
       const due = started + seq * intervalMs;
@@ -37,13 +38,14 @@ async function measure(context: BenchContext, project: Project, jobs: number, re
       committed.push((await enqueuer.query<{ ms: number }>(COMMIT_TIME))[0]!.ms);
     }
     await until(async () => (await enqueuer.query<{ n: number }>('SELECT count(*)::integer AS n FROM bench_latency'))[0]!.n >= jobs, 60_000, `${project} did not start every job`);
+    const cpuMs = worker.cpuMs() - cpuBefore;
     const rows = await enqueuer.query<{ seq: number; ms: number }>('SELECT seq, (extract(epoch FROM started_at) * 1000)::float8 AS ms FROM bench_latency');
     const latencies = rows.map((row) => row.ms - committed[row.seq]!).sort((a, b) => a - b);
     const p50 = percentile(latencies, 0.5);
     const p99 = percentile(latencies, 0.99);
     const rate = jobs / ((performance.now() - started) / 1000);
-    context.say(`  h ${project.padEnd(9)} rep ${rep}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, min ${latencies[0]!.toFixed(2)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (enqueued at ${rate.toFixed(0)}/s)`);
-    return { value: p50, extra: { p50, p99, max: latencies.at(-1)!, min: latencies[0]! } };
+    context.say(`  h ${project.padEnd(9)} rep ${rep}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, min ${latencies[0]!.toFixed(2)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (enqueued at ${rate.toFixed(0)}/s; worker CPU ${((cpuMs * 1000) / jobs).toFixed(0)} µs per job)`);
+    return { value: p50, cpuMs, extra: { p50, p99, max: latencies.at(-1)!, min: latencies[0]! } };
   } finally {
     await enqueuer.close();
     await stopWorker(worker);

@@ -717,10 +717,24 @@ export class JobRunner {
 
   /** Launchpad's closing lines: per job class, how many ran and how many did not complete. */
   logSummary(defaultName: string): void {
-    const counts = this.counts.size > 0 ? this.counts : new Map([[defaultName, { completed: 0, incomplete: 0 }]]);
-    for (const [name, { completed, incomplete }] of counts) {
-      this.logger.info(`Ran ${completed} ${name} jobs.`);
-      if (incomplete > 0) this.logger.info(`${incomplete} ${name} jobs did not complete.`);
-    }
+    logJobCounts(this.logger, this.counts.size > 0 ? this.counts : new Map([[defaultName, { completed: 0, incomplete: 0 }]]));
+  }
+
+  /** Per job class: how many jobs completed and how many did not, in this run. */
+  get classCounts(): ReadonlyMap<string, JobCounts> {
+    return this.counts;
+  }
+}
+
+export interface JobCounts {
+  completed: number;
+  incomplete: number;
+}
+
+/** `Ran N <class> jobs.` (and `N <class> jobs did not complete.`) per job class. */
+export function logJobCounts(logger: Logger, counts: ReadonlyMap<string, JobCounts>): void {
+  for (const [name, { completed, incomplete }] of counts) {
+    logger.info(`Ran ${completed} ${name} jobs.`);
+    if (incomplete > 0) logger.info(`${incomplete} ${name} jobs did not complete.`);
   }
 }

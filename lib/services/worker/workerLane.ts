@@ -2,8 +2,11 @@ import type { DataSource } from 'typeorm';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { IJobSource } from '../job/interfaces/job.ts';
-import { JobRunner, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
+import { JobRunner, logJobCounts, type JobCounts, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
 import type { Logger } from '../scripts/logger.ts';
+
+/** How often a busy lane logs what it ran. */
+export const SUMMARY_EVERY_MS = 60_000;
 
 export interface WorkerLaneOptions {
   /** The config section served, for log lines. */
@@ -37,6 +40,10 @@ export class WorkerLane {
   private databaseDown = false;
   /** Jobs that completed (or advanced a step) in this lane since it started. */
   completed = 0;
+  /** Per job class, the counts not yet logged: a busy worker logs them once a minute (and when
+   * it stops), not after every run, which may be one job. */
+  private unreported = new Map<string, JobCounts>();
+  private reportedAt = Date.now();
 
   constructor(readonly options: WorkerLaneOptions) {}
 
@@ -91,7 +98,8 @@ export class WorkerLane {
         // back); a run that finished every job it took sleeps.
         if (runner.putBackCount > 0) this.woken = true;
         this.completed += runner.completedCount;
-        if (runner.completedCount > 0) runner.logSummary(this.options.source.name);
+        this.count(runner.classCounts);
+        if (Date.now() - this.reportedAt >= SUMMARY_EVERY_MS) this.report();
       } catch (thrown) {
         const error = toError(thrown);
         if (!isConnectionError(error)) throw error;
@@ -104,7 +112,22 @@ export class WorkerLane {
     }
   }
 
+  private count(counts: ReadonlyMap<string, JobCounts>): void {
+    for (const [name, { completed, incomplete }] of counts) {
+      const sum = this.unreported.get(name) ?? { completed: 0, incomplete: 0 };
+      this.unreported.set(name, { completed: sum.completed + completed, incomplete: sum.incomplete + incomplete });
+    }
+  }
+
+  /** Log the counts since the last report (`Ran N <class> jobs.`), if any. */
+  report(): void {
+    if (this.unreported.size > 0) logJobCounts(this.options.logger, this.unreported);
+    this.unreported = new Map();
+    this.reportedAt = Date.now();
+  }
+
   async close(): Promise<void> {
+    this.report();
     for (const executor of this.options.executors) await executor.close().catch(() => undefined);
     await this.options.dataSource.destroy().catch(() => undefined);
   }
