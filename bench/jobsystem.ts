@@ -218,8 +218,12 @@ export interface Enqueuer {
   close(): Promise<void>;
 }
 
+/** The enqueuers' application_name: the long-running cases leave their backends out of the
+ * workers' PostgreSQL CPU. */
+export const ENQUEUER_NAME = 'bench enqueue';
+
 export async function openEnqueuer(url: string): Promise<Enqueuer> {
-  const dataSource = await openDataSource(url, { applicationName: 'bench enqueue', poolSize: 1 });
+  const dataSource = await openDataSource(url, { applicationName: ENQUEUER_NAME, poolSize: 1 });
   const count = async (text: string, values: unknown[]) => ((await dataSource.query(text, values)) as Array<{ n: number }>)[0]!.n;
   return {
     enqueueLatencyJob: async (seq) => {

@@ -6,15 +6,9 @@
 // every 10 s (its default --poll) and checks its LISTEN connection every 30 s; graphile-
 // worker polls every 2 s (its default pollInterval).
 import { newSeries, scaled, type BenchContext, type CaseResult, type Project } from '../harness.ts';
-import { withClient } from '../postgres.ts';
-import { processCpuMs, type RunningProcess } from '../process.ts';
-import { freshDatabase, sleep, startWorker, stopWorker } from './longRunning.ts';
+import { type RunningProcess } from '../process.ts';
+import { backendCpu, freshDatabase, sleep, startWorker, stopWorker } from './longRunning.ts';
 import { LATENCY_SECTION } from '../jobsystem.ts';
-
-async function backendPids(url: string): Promise<number[]> {
-  return withClient(url, async (client) => (await client.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((row) => row.pid));
-}
 
 export async function idle(context: BenchContext): Promise<CaseResult> {
   const windowMs = Math.max(5000, scaled(context, 30_000));
@@ -34,19 +28,18 @@ export async function idle(context: BenchContext): Promise<CaseResult> {
   try {
     for (const [i, project] of projects.entries()) workers.push(await startWorker(context, project, urls[i]!, `k-${project}`, {}));
     await sleep(2000);
-    const pids = await Promise.all(urls.map(backendPids));
+    const backends = await Promise.all(urls.map(backendCpu));
     const before = workers.map((worker) => worker.cpuMs());
-    const backendsBefore = pids.map((list) => list.map(processCpuMs));
     const started = performance.now();
     await sleep(windowMs);
     const seconds = (performance.now() - started) / 1000;
     const perHour = (ms: number) => (ms / 1000) * (3600 / seconds);
     for (const [i, project] of projects.entries()) {
       const cpu = perHour(workers[i]!.cpuMs() - before[i]!);
-      const backends = perHour(pids[i]!.reduce((sum, pid, j) => sum + processCpuMs(pid) - backendsBefore[i]![j]!, 0));
+      const backendsPerHour = perHour(backends[i]!.usedMs());
       result[project].samples.push({ value: cpu, wallMs: seconds * 1000, cpuMs: workers[i]!.cpuMs() - before[i]! });
-      result.notes.push(`${project}: its ${pids[i]!.length} PostgreSQL backend(s) used ${backends.toFixed(1)} CPU s/h over the same window.`);
-      context.say(`  k ${project.padEnd(9)}: ${cpu.toFixed(1)} CPU s/h (backends ${backends.toFixed(1)})`);
+      result.notes.push(`${project}: its ${backends[i]!.count} PostgreSQL backend(s) used ${backendsPerHour.toFixed(1)} CPU s/h over the same window.`);
+      context.say(`  k ${project.padEnd(9)}: ${cpu.toFixed(1)} CPU s/h (backends ${backendsPerHour.toFixed(1)})`);
     }
     result.notes.unshift(`both workers waited at the same time, each on its own empty database; window ${seconds.toFixed(0)} s after start-up and 2 s, extrapolated to an hour; /proc/<pid>/stat utime+stime of the worker's process group.`);
   } catch (error) {

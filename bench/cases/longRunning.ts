@@ -4,7 +4,7 @@ import * as graphile from '../graphile.ts';
 import * as jobsystem from '../jobsystem.ts';
 import { logFile, type BenchContext, type Project } from '../harness.ts';
 import { settle, withClient } from '../postgres.ts';
-import type { RunningProcess } from '../process.ts';
+import { processCpuMs, type RunningProcess } from '../process.ts';
 import { CREATE_TABLE } from '../latencyTable.ts';
 
 /** How many repetitions the long-running cases make: one fewer than the others (they take
@@ -14,7 +14,8 @@ export function longRepeat(context: BenchContext): number {
 }
 
 export interface WorkerSetup {
-  /** jobsystem: the job section served; graphile-worker: its fastest configuration or not. */
+  /** jobsystem: the job section served (default: the latency one); graphile-worker: its
+   * fastest configuration with the no-op task, or its defaults with the latency task. */
   section?: string;
   fastest?: boolean;
 }
@@ -32,7 +33,7 @@ export async function startWorker(context: BenchContext, project: Project, url: 
   const log = logFile(context, name);
   const worker = project === 'jobsystem'
     ? jobsystem.startWorker({ url, section: setup.section ?? jobsystem.LATENCY_SECTION, logFile: log })
-    : graphile.startWorker({ url, logFile: log, fastest: setup.fastest });
+    : graphile.startWorker({ url, logFile: log, fastest: setup.fastest, latencyTask: !setup.fastest });
   try {
     // jobsystem's worker logs when it is ready; graphile-worker with NO_LOG_SUCCESS does not,
     // so its LISTEN session is looked for.
@@ -67,4 +68,14 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
     if (performance.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
     await sleep(20);
   }
+}
+
+/** The CPU used from now on by the PostgreSQL backends of `url`'s database that serve the
+ * worker (every backend but the enqueuer's and this query's own). */
+export async function backendCpu(url: string): Promise<{ count: number; usedMs(): number }> {
+  const pids = await withClient(url, async (client) => (await client.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> $1',
+    [jobsystem.ENQUEUER_NAME])).rows.map((row) => row.pid));
+  const before = pids.map(processCpuMs);
+  return { count: pids.length, usedMs: () => pids.reduce((sum, pid, i) => sum + processCpuMs(pid) - before[i]!, 0) };
 }
