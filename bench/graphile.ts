@@ -4,14 +4,21 @@
 import { Logger, makeWorkerUtils, runMigrations, type AddJobsJobSpec } from 'graphile-worker';
 import { readFileSync } from 'node:fs';
 import { fromRoot } from '../lib/services/paths.ts';
+import { ENQUEUER_NAME, type Enqueuer } from './jobsystem.ts';
 import { createDatabase, settle, withClient } from './postgres.ts';
-import { runProcess, type ProcessRun } from './process.ts';
+import { runProcess, startProcess, type ProcessRun, type RunningProcess } from './process.ts';
 
 export const DATABASE = 'bench_graphile';
 export const TEMPLATE = 'bench_graphile_template';
 export const TASK = 'bench_noop';
+/** bench/graphile/latency/tasks/bench_latency.cjs: records its start in bench_latency. */
+export const LATENCY_TASK = 'bench_latency';
+
 export const CLI = fromRoot('node_modules/.bin/graphile-worker');
 export const WORKDIR = fromRoot('bench/graphile');
+/** The latency cases' graphile-worker runs from here: its tasks/ holds bench_latency only, so
+ * the other cases' task directory (and start-up) stays as it was. */
+export const LATENCY_WORKDIR = fromRoot('bench/graphile/latency');
 /** Its published fastest configuration: concurrentJobs 24, maxPoolSize 25, localQueue 500,
  * completeJobBatchDelay 0, failJobBatchDelay 0. */
 export const FASTEST_CONFIG = fromRoot('bench/graphile/fastest.config.cjs');
@@ -74,6 +81,22 @@ export async function runOnce(options: WorkerOptions): Promise<ProcessRun> {
   return runProcess(CLI, args, { cwd: WORKDIR, env, logFile: options.logFile, timeoutMs: options.timeoutMs });
 }
 
+/** A long-running `graphile-worker` (its run(): LISTEN/NOTIFY and a poll every pollInterval,
+ * default 2 s), with its default concurrency 1 or its fastest configuration. */
+export function startWorker(options: Omit<WorkerOptions, 'timeoutMs' | 'jobs'> & { latencyTask?: boolean }): RunningProcess {
+  const args = ['--connection', options.url, ...(options.fastest ? ['--config', FASTEST_CONFIG] : [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_LOG_SUCCESS: '1' };
+  delete env.DATABASE_URL;
+  return startProcess(CLI, args, { cwd: options.latencyTask ? LATENCY_WORKDIR : WORKDIR, env, logFile: options.logFile });
+}
+
+/** Whether a graphile-worker has LISTENed on `url`'s database (its last statement on its
+ * listening connection; with NO_LOG_SUCCESS it logs no "ready" line). */
+export async function listening(url: string): Promise<boolean> {
+  return withClient(url, async (client) => (await client.query(
+    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN \"jobs:insert\"%'")).rows.length > 0);
+}
+
 /** graphile-worker deletes a job when it completes: a drained queue has no job rows left. */
 export async function checkDrained(url: string): Promise<void> {
   const left = await withClient(url, async (client) => (await client.query<{ n: number }>(
@@ -86,4 +109,30 @@ function quietLogger(): Logger {
   return new Logger(() => (level, message) => {
     if (String(level) === 'error') process.stderr.write(`graphile-worker: ${message}\n`);
   });
+}
+
+/** One enqueuer for the long-running cases (the same shape as jobsystem's, bench/jobsystem.ts). */
+export async function openEnqueuer(url: string): Promise<Enqueuer> {
+  const named = new URL(url);
+  named.searchParams.set('application_name', ENQUEUER_NAME);
+  const utils = await makeWorkerUtils({ connectionString: named.toString(), logger: quietLogger() });
+  let added = 0;
+  const count = async (text: string) => (await utils.withPgClient((client) => client.query<{ n: number }>(text))).rows[0]!.n;
+  return {
+    enqueueLatencyJob: async (seq) => {
+      await utils.addJob(LATENCY_TASK, { seq });
+    },
+    enqueueNoop: async (n) => {
+      const jobs = await utils.addJobs(Array.from({ length: n }, (_, i) => ({ identifier: TASK, payload: { i } })));
+      added += jobs.length;
+    },
+    waiting: () => count('SELECT count(*)::integer AS n FROM graphile_worker._private_jobs'),
+    // It deletes a job when it completes: completed = added - rows left (the caller does not
+    // add while it counts).
+    completed: async () => added - (await count('SELECT count(*)::integer AS n FROM graphile_worker._private_jobs')),
+    query: async <T>(text: string, values: unknown[] = []) => (await utils.withPgClient((client) => client.query(text, values))).rows as T[],
+    close: async () => {
+      await utils.release();
+    },
+  };
 }

@@ -38,6 +38,8 @@ export interface Sample {
   cpuMs?: number | null;
   /** Case g, whose value is memory: the throughput of the same run. */
   jobsPerSecond?: number;
+  /** Other figures of the run (the latency cases: p50, p99, max). */
+  extra?: Record<string, number>;
 }
 
 export interface Series {
@@ -50,7 +52,7 @@ export interface Series {
 export interface CaseResult {
   id: string;
   title: string;
-  unit: 'jobs/s' | 'ms' | 'MB' | 'CPU s';
+  unit: 'jobs/s' | 'ms' | 'MB' | 'CPU s' | 'CPU s/h';
   better: 'higher' | 'lower';
   jobs: number;
   jobsystem: Series;

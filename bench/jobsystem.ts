@@ -5,21 +5,26 @@ import { join } from 'node:path';
 import { applySchema } from '../lib/services/database/applySchema.ts';
 import { openDataSource } from '../lib/services/database/dataSource.ts';
 import { fromRoot } from '../lib/services/paths.ts';
+import { LatencyJob } from './latencyJobClass.ts';
 import { NoopJob } from './noopJobClass.ts';
 import { createDatabase, databaseUrl, settle, withClient } from './postgres.ts';
-import { runProcess, type ProcessRun } from './process.ts';
+import { runProcess, startProcess, type ProcessRun, type RunningProcess } from './process.ts';
 
 export const DATABASE = 'bench_jobsystem';
 export const TEMPLATE = 'bench_jobsystem_template';
 export const HISTORY_TEMPLATE = 'bench_jobsystem_history_template';
 export const CONFIG_FILE = fromRoot('bench/config/bench.ini');
 export const RUN_JOBS = fromRoot('cronscripts/run_jobs.ts');
+export const WORKER = fromRoot('cronscripts/worker.ts');
 export const JOB_TYPE = NoopJob.name;
 
 /** The defaults of [job_runner]: one job at a time. */
 export const DEFAULT_SECTION = 'bench_noop';
+/** The latency cases' section: LatencyJob, the [job_runner] defaults. */
+export const LATENCY_SECTION = 'bench_latency';
+export const LATENCY_JOB_TYPE = 'LatencyJob';
 
-/** Case h: a crontab group of this many sections of the no-op source (an empty cron minute). */
+/** Case l: a crontab group of this many sections of the no-op source (an empty cron minute). */
 export const EMPTY_GROUP = 'BENCH_EMPTY';
 export const EMPTY_GROUP_SECTIONS = Array.from({ length: 10 }, (_, i) => `bench_empty_${i + 1}`);
 export const PROCESS_GROUPS = fromRoot('cronscripts/process-job-source-groups.ts');
@@ -48,7 +53,7 @@ lease_duration: 5m
 `).join('');
   const empty = EMPTY_GROUP_SECTIONS.map((section) => `
 [${section}]
-# Case h: one of the ${EMPTY_GROUP_SECTIONS.length} sections of crontab group ${EMPTY_GROUP}.
+# Case l: one of the ${EMPTY_GROUP_SECTIONS.length} sections of crontab group ${EMPTY_GROUP}.
 link: job_runner
 dbuser: postgres
 source_interface: bench.noopJob.INoopJobSource
@@ -74,6 +79,13 @@ log_timestamps: false
 link: job_runner
 dbuser: postgres
 source_interface: bench.noopJob.INoopJobSource
+
+[${LATENCY_SECTION}]
+# The latency cases (cronscripts/worker.ts --section ${LATENCY_SECTION}): jobs that record
+# their start, the defaults of [job_runner].
+link: job_runner
+dbuser: postgres
+source_interface: bench.latencyJob.ILatencyJobSource
 ${fast}${empty}`;
   mkdirSync(join(CONFIG_FILE, '..'), { recursive: true });
   writeFileSync(CONFIG_FILE, text);
@@ -84,17 +96,40 @@ export async function prepareTemplate(admin: string): Promise<void> {
   await applySchema(await createDatabase(admin, TEMPLATE));
 }
 
+/**
+ * How the history rows of case f are laid out in the table's pages.
+ * - `as-run` (the bench's): as the job system leaves them. Each job is inserted WAITING and
+ *   finished by an UPDATE (one here, where the runner makes two), whose new version goes to a
+ *   page of its own; VACUUM then frees the pages the WAITING versions held, and new jobs fill
+ *   those, side by side, as they fill the space vacuum frees in a live table.
+ * - `packed`: the rows inserted COMPLETED, page after full page. Every page then keeps the same
+ *   few bytes free (49 rows of 164 bytes leave 132 of 8,168), which PostgreSQL's free space map
+ *   offers to new rows: since the queue and priority columns a new job's row is 120 bytes, so
+ *   it fits, and 20,000 new jobs land one per history page, 20,000 cold pages (bench/README.md).
+ */
+export type HistoryLayout = 'as-run' | 'packed';
+
 /** A copy of the template with `rows` COMPLETED NoopJob rows (case f); returns how long the
  * insert took and how long the VACUUM ANALYZE after it took, in ms. */
-export async function prepareHistoryTemplate(admin: string, rows: number): Promise<{ insertMs: number; vacuumMs: number }> {
+export async function prepareHistoryTemplate(admin: string, rows: number, layout: HistoryLayout = 'as-run'): Promise<{ insertMs: number; vacuumMs: number }> {
   const url = await createDatabase(admin, HISTORY_TEMPLATE, TEMPLATE);
   return withClient(url, async (client) => {
     const started = performance.now();
-    await client.query(
-      `INSERT INTO job (job_type, status, attempt_count, date_created, date_started, date_finished, json_data, claimed_by)
-       SELECT $1, 'COMPLETED', 1, at, at, at, jsonb_build_object('i', i), 'bench:history'
-       FROM (SELECT i, now() - ($2::integer - i) * interval '1 second' AS at FROM generate_series(1, $2::integer) AS i) AS history`,
-      [JOB_TYPE, rows]);
+    if (layout === 'packed') {
+      await client.query(
+        `INSERT INTO job (job_type, status, attempt_count, date_created, date_started, date_finished, json_data, claimed_by)
+         SELECT $1, 'COMPLETED', 1, at, at, at, jsonb_build_object('i', i), 'bench:history'
+         FROM (SELECT i, now() - ($2::integer - i) * interval '1 second' AS at FROM generate_series(1, $2::integer) AS i) AS history`,
+        [JOB_TYPE, rows]);
+    } else {
+      await client.query(
+        `INSERT INTO job (job_type, date_created, json_data)
+         SELECT $1, now() - ($2::integer - i) * interval '1 second', jsonb_build_object('i', i) FROM generate_series(1, $2::integer) AS i`,
+        [JOB_TYPE, rows]);
+      await client.query(
+        `UPDATE job SET status = 'COMPLETED', attempt_count = 1, date_started = date_created, date_finished = date_created, claimed_by = 'bench:history'
+         WHERE job_type = $1`, [JOB_TYPE]);
+    }
     const insertMs = performance.now() - started;
     await client.query('VACUUM (ANALYZE) job');
     return { insertMs, vacuumMs: performance.now() - started - insertMs };
@@ -169,4 +204,60 @@ export async function checkDrained(url: string, expected: number): Promise<void>
   if (completed !== expected || rows.length > (expected > 0 ? 1 : 0)) {
     throw new Error(`jobsystem did not drain the queue: expected ${expected} COMPLETED, found ${JSON.stringify(counts)}`);
   }
+}
+
+export interface WorkerOptions {
+  url: string;
+  section: string;
+  logFile: string;
+  /** --poll (default: the worker's own, 10s). */
+  poll?: string;
+}
+
+/** The line cronscripts/worker.ts logs once it listens and serves. */
+export const WORKER_READY = 'Worker ready';
+
+/** A long-running `cronscripts/worker.ts --section <section>` on the default queue. */
+export function startWorker(options: WorkerOptions): RunningProcess {
+  const args = ['--section', options.section, ...(options.poll ? ['--poll', options.poll] : [])];
+  return startProcess(WORKER, args, {
+    cwd: fromRoot('.'),
+    env: { ...process.env, JOBS_CONFIG: CONFIG_FILE, DATABASE_URL: options.url },
+    logFile: options.logFile,
+  });
+}
+
+/** One enqueuer for the long-running cases, on one pooled connection. */
+export interface Enqueuer {
+  /** One job in a transaction of its own (the latency cases); resolves after its COMMIT returned. */
+  enqueueLatencyJob(seq: number): Promise<void>;
+  /** Many no-op jobs in one statement (the sustained case's feeder). */
+  enqueueNoop(count: number): Promise<void>;
+  /** Ready (WAITING) jobs now. */
+  waiting(): Promise<number>;
+  /** Jobs completed so far. */
+  completed(): Promise<number>;
+  query<T>(text: string, values?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** The enqueuers' application_name: the long-running cases leave their backends out of the
+ * workers' PostgreSQL CPU. */
+export const ENQUEUER_NAME = 'bench enqueue';
+
+export async function openEnqueuer(url: string): Promise<Enqueuer> {
+  const dataSource = await openDataSource(url, { applicationName: ENQUEUER_NAME, poolSize: 1 });
+  const count = async (text: string, values: unknown[]) => ((await dataSource.query(text, values)) as Array<{ n: number }>)[0]!.n;
+  return {
+    enqueueLatencyJob: async (seq) => {
+      await dataSource.transaction((manager) => LatencyJob.create(manager, { seq }));
+    },
+    enqueueNoop: async (n) => {
+      await dataSource.transaction((manager) => NoopJob.createMany(manager, Array.from({ length: n }, (_, i) => ({ i }))));
+    },
+    waiting: () => count("SELECT count(*)::integer AS n FROM job WHERE status = 'WAITING' AND job_type = $1", [JOB_TYPE]),
+    completed: () => count("SELECT count(*)::integer AS n FROM job WHERE status = 'COMPLETED' AND job_type = $1", [JOB_TYPE]),
+    query: async <T>(text: string, values: unknown[] = []) => (await dataSource.query(text, values)) as T[],
+    close: () => dataSource.destroy(),
+  };
 }

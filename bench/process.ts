@@ -2,8 +2,8 @@
 // and CPU time. Peak RSS and CPU time come from GNU time (`/usr/bin/time -f '%M %U %S'`, the
 // Debian package `time`) when it is installed; otherwise peak RSS comes from polling the
 // child's VmHWM in /proc and CPU time is not measured.
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const GNU_TIME = '/usr/bin/time';
@@ -103,4 +103,93 @@ export function logTail(logFile: string, lines = 5): string {
   } catch {
     return '(no log)';
   }
+}
+
+/** A long-running child (a worker that stays up), in its own process group. */
+export interface RunningProcess {
+  pid: number;
+  logFile: string;
+  /** User + system CPU time so far of every process of its group, in ms (/proc/<pid>/stat). */
+  cpuMs(): number;
+  /** Resolves once its log contains `text`; rejects at the deadline or if it exits first. */
+  waitForLog(text: string, timeoutMs: number): Promise<void>;
+  /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<{ exitCode: number | null; signal: string | null }>;
+}
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime (ms) of the processes whose process group is `group`. */
+export function groupCpuMs(group: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name, in parentheses, may hold spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
+    if (Number(fields[2]) !== group) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** utime + stime (ms) of one process, 0 when it is gone. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+export function startProcess(command: string, args: string[], options: Omit<ProcessOptions, 'timeoutMs'>): RunningProcess {
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
+  if (!child.pid) throw new Error(`could not start ${command}`);
+  const pid = child.pid;
+  liveGroups.add(pid);
+  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => {
+    child.on('exit', (exitCode, signal) => {
+      liveGroups.delete(pid);
+      resolve({ exitCode, signal });
+    });
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  return {
+    pid,
+    logFile: options.logFile,
+    cpuMs: () => groupCpuMs(pid),
+    async waitForLog(text, timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        if (existsSync(options.logFile) && readFileSync(options.logFile, 'utf8').includes(text)) return;
+        if (hasExited) throw new Error(`${command} exited before logging '${text}': ${logTail(options.logFile)}`);
+        if (performance.now() > deadline) throw new Error(`${command} did not log '${text}' within ${timeoutMs} ms: ${logTail(options.logFile)}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop(graceMs = 10_000) {
+      if (!hasExited) {
+        try {
+          process.kill(-pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      const timer = setTimeout(() => killGroup(pid), graceMs);
+      const outcome = await exited;
+      clearTimeout(timer);
+      return outcome;
+    },
+  };
 }

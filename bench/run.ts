@@ -1,7 +1,8 @@
 // npm run bench: jobsystem side by side with graphile-worker on the embedded PostgreSQL.
 //   BENCH_SCALE=0.05 npm run bench   a quick smoke run (5% of the jobs)
 //   BENCH_REPEAT=5 npm run bench     more repetitions (default 3)
-//   BENCH_CASES=a,b npm run bench    some cases only (f and g need c: it runs too)
+//   BENCH_CASES=a,b npm run bench    some cases only (f and g need c: it runs too; h and i
+//                                    are one measurement)
 // Results: the table below, bench/results/latest.json and bench/results/latest.md.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -12,8 +13,11 @@ import { enqueue } from './cases/enqueue.ts';
 import { fastest, type Tuning } from './cases/fastest.ts';
 import { fourProcesses } from './cases/fourProcesses.ts';
 import { history } from './cases/history.ts';
+import { idle } from './cases/idle.ts';
+import { latency } from './cases/latency.ts';
 import { memory } from './cases/memory.ts';
 import { oneAtATime } from './cases/oneAtATime.ts';
+import { sustained } from './cases/sustained.ts';
 import * as graphile from './graphile.ts';
 import { LOG_DIR, type BenchContext, type CaseResult } from './harness.ts';
 import * as jobsystem from './jobsystem.ts';
@@ -31,7 +35,7 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -39,6 +43,7 @@ async function main(): Promise<number> {
   const repeat = Math.round(positiveNumber('BENCH_REPEAT', 3));
   const wanted = new Set((process.env.BENCH_CASES || ALL_CASES.join(',')).split(',').map((id) => id.trim()));
   if (wanted.has('f') || wanted.has('g')) wanted.add('c');
+  if (wanted.has('h') || wanted.has('i')) ['h', 'i'].forEach((id) => wanted.add(id));
   killChildrenOnInterrupt();
   const say = (message: string) => console.log(message);
 
@@ -60,14 +65,15 @@ async function main(): Promise<number> {
 
   const results: CaseResult[] = [];
   let tuning: Tuning | undefined;
-  const runCase = async (id: string, work: () => Promise<CaseResult>) => {
+  const runCase = async (id: string, work: () => Promise<CaseResult | CaseResult[]>) => {
     if (!wanted.has(id)) return;
     const caseStarted = performance.now();
     const load = loadavg();
     say(`case ${id}... (load average ${load.map((n) => n.toFixed(2)).join(' ')})`);
-    const result = await work();
-    result.loadAverage = { start: load, end: loadavg() };
-    results.push(result);
+    for (const result of [await work()].flat()) {
+      result.loadAverage = { start: load, end: loadavg() };
+      results.push(result);
+    }
     say(`case ${id} took ${((performance.now() - caseStarted) / 1000).toFixed(0)} s`);
   };
   await runCase('a', () => emptyQueue(context));
@@ -81,7 +87,10 @@ async function main(): Promise<number> {
   await runCase('e', () => fourProcesses(context));
   await runCase('f', () => history(context, tuning!));
   await runCase('g', () => memory(context, tuning!));
-  await runCase('h', () => emptyCronMinute(context));
+  await runCase('h', () => latency(context));
+  await runCase('j', () => sustained(context, tuning));
+  await runCase('k', () => idle(context));
+  await runCase('l', () => emptyCronMinute(context));
 
   for (const name of [jobsystem.DATABASE, jobsystem.HISTORY_TEMPLATE, graphile.DATABASE]) await dropDatabase(admin, name);
 

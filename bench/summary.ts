@@ -57,11 +57,15 @@ const TARGETS: Record<string, { text: string; judge: Judge }> = {
       return { met: share >= 0.9, judgedOn: `f/c = ${share.toFixed(2)}` };
     },
   },
+  h: { text: 'ratio <= 1', judge: atMost(1) },
+  i: { text: 'ratio <= 1', judge: atMost(1) },
+  j: { text: 'ratio >= 1.5', judge: atLeast(1.5) },
+  k: { text: 'none', judge: () => ({ met: null }) },
   g: {
     text: 'jobsystem <= 150 MB',
     judge: (row) => ({ met: row.jobsystem === null ? null : row.jobsystem <= 150, judgedOn: row.jobsystem === null ? undefined : `${row.jobsystem.toFixed(0)} MB` }),
   },
-  h: { text: 'ratio <= 1', judge: atMost(1) },
+  l: { text: 'ratio <= 1', judge: atMost(1) },
 };
 
 export function summarise(results: CaseResult[]): SummaryRow[] {

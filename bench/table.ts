@@ -5,7 +5,7 @@ import { median, type SummaryRow } from './summary.ts';
 
 function number(value: number | null, unit: string): string {
   if (value === null) return 'not measured';
-  const digits = unit === 'CPU s' ? 2 : unit === 'MB' || value >= 100 ? 0 : 1;
+  const digits = unit === 'CPU s' ? 2 : unit === 'MB' || value >= 100 ? 0 : value < 10 ? 2 : 1;
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
 

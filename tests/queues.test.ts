@@ -77,7 +77,7 @@ test.serial('the claim reads the ready-queue index and no finished row (EXPLAIN 
   await db().admin.query(`INSERT INTO job (job_type, status, date_finished) SELECT 'ScriptedJob', 'COMPLETED', now() FROM generate_series(1, 5000)`);
   for (const priority of [0, 1, 2]) await ScriptedJob.create(db().admin.manager, { action: 'succeed' }, { priority });
   await db().admin.query('ANALYZE job');
-  const statement = CLAIM_ONE_QUEUE_ONE_TYPE.replace(/\$1::text/, `'ScriptedJob'`).replace(/\$6::text/, `'default'`).replace('$2', '2').replace('$3', '60000').replace('$4', `'explain'`).replace('$5', `now() + interval '1 hour'`);
+  const statement = CLAIM_ONE_QUEUE_ONE_TYPE.replace(/\$1::text/, `'ScriptedJob'`).replace(/\$6::text/, `'default'`).replace('$2', '2').replace('$3', '60000').replace('$4', `'explain'`).replaceAll('$5', `(now() + interval '1 hour')`);
   const runner = db().admin.createQueryRunner();
   try {
     await runner.startTransaction();

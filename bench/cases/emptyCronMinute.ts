@@ -1,4 +1,4 @@
-// Case h: an empty cron minute of 10 job sections, in CPU seconds (user + system of the whole
+// Case l: an empty cron minute of 10 job sections, in CPU seconds (user + system of the whole
 // process tree, children included: GNU time counts the children a process waited for).
 // jobsystem: one `process-job-source-groups.ts BENCH_EMPTY` run, which probes the 10 sections
 // in one process and starts no run_jobs. graphile-worker: 10 `graphile-worker --once` runs,
@@ -10,7 +10,7 @@ import { checkExit, alternate, logFile, newSeries, type BenchContext, type CaseR
 export async function emptyCronMinute(context: BenchContext): Promise<CaseResult> {
   const sections = jobsystem.EMPTY_GROUP_SECTIONS.length;
   const result: CaseResult = {
-    id: 'h',
+    id: 'l',
     title: `an empty cron minute of ${sections} sections: CPU time`,
     unit: 'CPU s',
     better: 'lower',
@@ -20,7 +20,7 @@ export async function emptyCronMinute(context: BenchContext): Promise<CaseResult
     notes: [],
   };
   const noCpu = () => new Error('CPU time not measured: /usr/bin/time (Debian package time) is needed');
-  await alternate(context, 'h', {
+  await alternate(context, 'l', {
     jobsystem: async (rep) => {
       const url = await jobsystem.databaseWithJobs(context.admin, 0);
       const run = await jobsystem.processGroups({ url, group: jobsystem.EMPTY_GROUP, logFile: logFile(context, `h-jobsystem-${rep}`), timeoutMs: context.timeoutMs });

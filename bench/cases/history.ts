@@ -1,6 +1,7 @@
 // Case f: case c again with finished jobs kept as history. jobsystem keeps every finished job
-// row, so its table holds 1,000,000 COMPLETED rows (one INSERT ... SELECT generate_series,
-// timed) besides the queue. graphile-worker deletes a job when it completes, so it keeps no
+// row, so its table holds 1,000,000 COMPLETED rows besides the queue, laid out as the job
+// system leaves them (inserted WAITING, finished by an UPDATE, vacuumed; jobsystem.ts's
+// HistoryLayout says why the layout matters). graphile-worker deletes a job when it completes, so it keeps no
 // history; it runs its case c again, for reference. Each jobsystem repetition also runs case
 // c's section on a table without history just before, so f/c compares runs made a few seconds
 // apart: the machine's speed drifts over minutes (graphile-worker's f, the same work as its c,
@@ -28,7 +29,7 @@ export async function history(context: BenchContext, tuning: Tuning): Promise<Ca
     jobsystem: newSeries(`cronscripts/run_jobs.ts ${section} (case c's choice) on a job table with ${historyRows} COMPLETED rows`),
     graphile: newSeries(`${GRAPHILE_FASTEST}; keeps no history (completed jobs are deleted), so this is its case c again`),
     notes: [
-      `history insert (one INSERT ... SELECT generate_series of ${historyRows} rows): ${(insertMs / 1000).toFixed(1)} s, then VACUUM ANALYZE ${(vacuumMs / 1000).toFixed(1)} s; done once, each run copies that database.`,
+      `history (one INSERT ... SELECT generate_series of ${historyRows} WAITING rows, then one UPDATE to COMPLETED, as the runner leaves them): ${(insertMs / 1000).toFixed(1)} s, then VACUUM ANALYZE ${(vacuumMs / 1000).toFixed(1)} s; done once, each run copies that database.`,
     ],
     extra: { historyRows, historyInsertMs: insertMs, historyVacuumMs: vacuumMs, pairedShares, withoutHistory },
   };

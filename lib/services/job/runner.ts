@@ -69,6 +69,11 @@ export interface JobRunnerOptions {
   claimAheadMs?: number;
   /** Claim only jobs of these queues (job.queue_name); default ['default']. */
   queues?: readonly string[];
+  /** Take back the jobs of dead runners at the start and run the waiting suspects (default
+   * true). A long-running worker turns it off for the runs it starts on a notification, to
+   * start a new job without those statements first, and keeps it on for its periodic runs
+   * (the heartbeat of a long run still takes back expired jobs either way). */
+  housekeeping?: boolean;
 }
 
 /** What happened to one job, and why. */
@@ -89,6 +94,9 @@ type OutcomeTarget = { manager: EntityManager; afterCommit: (callback: () => voi
 class JobTakenOver extends Error {
   override name = 'JobTakenOver';
 }
+
+/** Outcomes that leave the job WAITING (or with another runner) rather than finished. */
+const PUT_BACK = new Set<Outcome>(['advanced', 'requeued', 'lost', 'lease_held', 'released']);
 
 const AUTOCOMMIT = async (callback: () => void | Promise<void>): Promise<void> => {
   await callback();
@@ -131,6 +139,9 @@ export class JobRunner {
   private suspectLaneError: unknown;
   /** Per job class: how many completed and how many did not. */
   private readonly counts = new Map<string, { completed: number; incomplete: number }>();
+  /** When this run's first claim ran (the date_started it set): jobs started since are not
+   * claimed again by this run. */
+  private runStartedAt: Date | null = null;
   /** Jobs claimed (RUNNING, ours) that have not started: handed back when the run stops. */
   private readonly unstarted = new Set<number>();
 
@@ -182,18 +193,24 @@ export class JobRunner {
    * runner runs a dead runner's jobs within a lease and a heartbeat.
    */
   async runAllFromSource(source: IJobSource): Promise<void> {
-    const manager = this.options.dataSource.manager;
-    await this.rescueExpired(source);
-    const [{ now }] = (await manager.query('SELECT clock_timestamp() AS now')) as Array<{ now: Date }>;
+    const housekeeping = this.options.housekeeping ?? true;
+    this.runStartedAt = null;
+    if (housekeeping) await this.rescueExpired(source);
     const heartbeat = setInterval(() => void this.heartbeat(source), Math.max(100, Math.floor(this.leaseMs / 3)));
     const crashGuard = this.options.exitOnCrash && !this.options.executor ? this.guardAgainstCrashes() : undefined;
     try {
-      if (this.suspectExecutor) void this.runSuspectsBeside(source);
-      const loops = Array.from({ length: this.concurrency }, () => this.workLoop(source, now));
+      if (this.suspectExecutor && housekeeping) void this.runSuspectsBeside(source);
+      // The first loop claims first: its rows' date_started is the run's start, which the
+      // other loops' claims need (claimJobs.ts). When it finds nothing, neither would they.
+      let firstClaimDone!: (found: boolean) => void;
+      const firstClaim = new Promise<boolean>((resolve) => (firstClaimDone = resolve));
+      const loops = Array.from({ length: this.concurrency }, (_, i) =>
+        i === 0 ? this.workLoop(source, firstClaimDone) : firstClaim.then((found) => (found ? this.workLoop(source) : undefined)));
       // Wait for every loop even when one fails, so no job is left half-handled in memory.
       const settled = await Promise.allSettled(loops);
       const failure = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) throw failure.reason;
+      if (!housekeeping) return;
       if (this.suspectExecutor) await this.runSuspectsBeside(source);
       else await this.runSuspects(source, null);
       if (this.suspectLaneError !== undefined) throw this.suspectLaneError;
@@ -359,19 +376,28 @@ export class JobRunner {
     return Math.max(1, Math.min(share, Math.floor(this.claimAheadMs / Math.max(this.recentJobMs, 0.001))));
   }
 
-  private async workLoop(source: IJobSource, runStartedAt: Date): Promise<void> {
+  /** Claim and run until nothing is left; `onFirstClaim` (the run's first loop) is told
+   * whether its first claim found anything, once the run's start is known. */
+  private async workLoop(source: IJobSource, onFirstClaim?: (found: boolean) => void): Promise<void> {
     const manager = this.options.dataSource.manager;
-    while (!this.stopping) {
-      const claimed = await claimJobs(manager, {
-        jobTypes: source.jobTypes,
-        limit: this.claimLimit(),
-        leaseMs: this.leaseMs,
-        owner: this.owner,
-        runStartedAt,
-        queues: this.queues,
-      });
-      if (claimed.length === 0) return;
-      await this.runBatch(await this.wrap(source, claimed));
+    try {
+      while (!this.stopping) {
+        const claimed = await claimJobs(manager, {
+          jobTypes: source.jobTypes,
+          limit: this.claimLimit(),
+          leaseMs: this.leaseMs,
+          owner: this.owner,
+          runStartedAt: this.runStartedAt,
+          queues: this.queues,
+        });
+        if (claimed.length === 0) return;
+        this.runStartedAt ??= claimed[0]!.dateStarted;
+        onFirstClaim?.(true);
+        await this.runBatch(await this.wrap(source, claimed));
+      }
+    } finally {
+      // Nothing claimed, stopped or failed: the other loops need not start (a second call is a no-op).
+      onFirstClaim?.(false);
     }
   }
 
@@ -672,12 +698,17 @@ export class JobRunner {
     const ran = outcome === 'completed' || outcome === 'advanced';
     if (ran) count.completed += 1;
     else count.incomplete += 1;
+    if (PUT_BACK.has(outcome)) this.putBackCount += 1;
     if (oops) this.oopsIds.push(oops.id);
     if (this.results.length >= this.maxRecordedJobs) return;
     this.results.push({ job, outcome, oops });
     if (ran) this.completedJobs.push(job);
     else this.incompleteJobs.push(job);
   }
+
+  /** Jobs this run left WAITING, ready now or soon (a next step, a retry, a job taken over
+   * or whose lease another runner held): a worker looks at the queues again at once. */
+  putBackCount = 0;
 
   /** How many jobs completed in this run, over all classes. */
   get completedCount(): number {
@@ -686,10 +717,24 @@ export class JobRunner {
 
   /** Launchpad's closing lines: per job class, how many ran and how many did not complete. */
   logSummary(defaultName: string): void {
-    const counts = this.counts.size > 0 ? this.counts : new Map([[defaultName, { completed: 0, incomplete: 0 }]]);
-    for (const [name, { completed, incomplete }] of counts) {
-      this.logger.info(`Ran ${completed} ${name} jobs.`);
-      if (incomplete > 0) this.logger.info(`${incomplete} ${name} jobs did not complete.`);
-    }
+    logJobCounts(this.logger, this.counts.size > 0 ? this.counts : new Map([[defaultName, { completed: 0, incomplete: 0 }]]));
+  }
+
+  /** Per job class: how many jobs completed and how many did not, in this run. */
+  get classCounts(): ReadonlyMap<string, JobCounts> {
+    return this.counts;
+  }
+}
+
+export interface JobCounts {
+  completed: number;
+  incomplete: number;
+}
+
+/** `Ran N <class> jobs.` (and `N <class> jobs did not complete.`) per job class. */
+export function logJobCounts(logger: Logger, counts: ReadonlyMap<string, JobCounts>): void {
+  for (const [name, { completed, incomplete }] of counts) {
+    logger.info(`Ran ${completed} ${name} jobs.`);
+    if (incomplete > 0) logger.info(`${incomplete} ${name} jobs did not complete.`);
   }
 }

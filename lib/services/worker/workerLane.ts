@@ -2,9 +2,12 @@ import type { DataSource } from 'typeorm';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { IJobSource } from '../job/interfaces/job.ts';
-import { JobRunner, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
+import { JobRunner, logJobCounts, type JobCounts, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
 import { handBackJobs } from '../job/sql/handBackJobs.ts';
 import type { Logger } from '../scripts/logger.ts';
+
+/** How often a busy lane logs what it ran. */
+export const SUMMARY_EVERY_MS = 60_000;
 
 export interface WorkerLaneOptions {
   /** The config section served, for log lines. */
@@ -20,9 +23,10 @@ export interface WorkerLaneOptions {
 /**
  * One served section of a long-running worker: it drains the section's queues with a JobRunner
  * (the one run_jobs uses, with the same outcomes), then sleeps until woken (a notification of
- * an insert of one of its job types, a reconnect, the slow poll). A cycle that ran anything is
- * followed at once by another: a new runner claims again the jobs the last one started (the
- * next step of a multi-step job, a retry that is due), which one runner never does in a run.
+ * an insert of one of its job types, a reconnect, the slow poll). A cycle that left jobs
+ * WAITING is followed at once by another: a new runner claims again the jobs the last one
+ * started (the next step of a multi-step job, a retry that is due), which one runner never
+ * does in a run.
  * A cycle that loses the database logs one line and waits for the next wake-up (a reconnect
  * of the listener, the poll). The jobs it held are covered by their leases, and more: the
  * first cycle once the database is back hands them back (WAITING, their attempt not counted)
@@ -31,6 +35,9 @@ export interface WorkerLaneOptions {
  */
 export class WorkerLane {
   private woken = true;
+  /** The next cycle also takes back dead runners' jobs and runs suspects (start-up, the poll,
+   * a reconnect); a cycle started by a notification or by the last cycle's work does not. */
+  private housekeepingDue = true;
   private wake: (() => void) | undefined;
   private stopping = false;
   private runner: JobRunner | undefined;
@@ -39,6 +46,10 @@ export class WorkerLane {
   private handBackDue = false;
   /** Jobs that completed (or advanced a step) in this lane since it started. */
   completed = 0;
+  /** Per job class, the counts not yet logged: a busy worker logs them once a minute (and when
+   * it stops), not after every run, which may be one job. */
+  private unreported = new Map<string, JobCounts>();
+  private reportedAt = Date.now();
 
   constructor(readonly options: WorkerLaneOptions) {}
 
@@ -46,9 +57,11 @@ export class WorkerLane {
     return this.options.source.jobTypes;
   }
 
-  /** Look at the queues again as soon as the current cycle (if any) ends. */
-  poke(): void {
+  /** Look at the queues again as soon as the current cycle (if any) ends; `housekeeping`
+   * (the poll, a reconnect): take back dead runners' jobs and run suspects in that cycle too. */
+  poke(housekeeping = false): void {
     this.woken = true;
+    this.housekeepingDue ||= housekeeping;
     this.wake?.();
   }
 
@@ -74,7 +87,12 @@ export class WorkerLane {
         continue;
       }
       this.woken = false;
-      const runner = new JobRunner({ ...this.options.runnerOptions, dataSource: this.options.dataSource, logger });
+      // A notification says a job was inserted: its cycle claims at once, without first
+      // looking for dead runners' jobs and suspects (two to three statements before the job
+      // could start); the poll's cycles do that, and a long cycle's heartbeat.
+      const housekeeping = this.housekeepingDue;
+      this.housekeepingDue = false;
+      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, dataSource: this.options.dataSource, logger });
       this.runner = runner;
       try {
         if (this.handBackDue) {
@@ -86,14 +104,18 @@ export class WorkerLane {
         await runner.runAllFromSource(this.options.source);
         if (this.databaseDown) logger.info(`[${section}] The database is back; serving queue(s) ${runner.queues.join(', ')} again.`);
         this.databaseDown = false;
-        // Something ran, or did not: either way the queues may hold more (a next step, a job
-        // another worker handed back); look again at once. An empty cycle sleeps.
-        if (runner.results.length > 0 || runner.completedCount > 0 || runner.oopsIds.length > 0) this.woken = true;
+        // A run ends when a claim finds nothing, so what it left WAITING itself (a next step,
+        // a retry that is due, a job it lost) is all it could have missed: look again at once
+        // for that. New jobs notify, and the poll finds the rest (a job another worker handed
+        // back); a run that finished every job it took sleeps.
+        if (runner.putBackCount > 0) this.woken = true;
         this.completed += runner.completedCount;
-        if (runner.completedCount > 0) runner.logSummary(this.options.source.name);
+        this.count(runner.classCounts);
+        if (Date.now() - this.reportedAt >= SUMMARY_EVERY_MS) this.report();
       } catch (thrown) {
         const error = toError(thrown);
         if (!isConnectionError(error)) throw error;
+        this.housekeepingDue = true;
         if (!this.databaseDown) logger.warning(`[${section}] Lost the database (${error.message}); waiting for it to come back. The jobs held are handed back then.`);
         this.databaseDown = true;
         this.handBackDue = true;
@@ -103,7 +125,22 @@ export class WorkerLane {
     }
   }
 
+  private count(counts: ReadonlyMap<string, JobCounts>): void {
+    for (const [name, { completed, incomplete }] of counts) {
+      const sum = this.unreported.get(name) ?? { completed: 0, incomplete: 0 };
+      this.unreported.set(name, { completed: sum.completed + completed, incomplete: sum.incomplete + incomplete });
+    }
+  }
+
+  /** Log the counts since the last report (`Ran N <class> jobs.`), if any. */
+  report(): void {
+    if (this.unreported.size > 0) logJobCounts(this.options.logger, this.unreported);
+    this.unreported = new Map();
+    this.reportedAt = Date.now();
+  }
+
   async close(): Promise<void> {
+    this.report();
     for (const executor of this.options.executors) await executor.close().catch(() => undefined);
     await this.options.dataSource.destroy().catch(() => undefined);
   }

@@ -157,14 +157,14 @@ export class WorkerScript extends CronScript {
       if (stopping) return;
       listener?.subscribe((event: NotifyEvent) => {
         for (const lane of lanes) {
-          if (event.kind === 'reconnected') lane.poke();
+          if (event.kind === 'reconnected') lane.poke(true);
           // A job on a resource reached the front of its queue (lib/services/resources/).
           else if (event.kind === 'job_event') {
             if (event.event === 'ready' && lane.jobTypes.includes(event.jobType)) lane.poke();
           } else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
         }
       });
-      poll = setInterval(() => lanes.forEach((lane) => lane.poke()), pollMs);
+      poll = setInterval(() => lanes.forEach((lane) => lane.poke(true)), pollMs);
       this.logger.info(listener ? `Worker ready: woken by notifications and every ${pollMs / 1000}s.` : `Worker ready: polling every ${pollMs / 1000}s.`);
       await Promise.all(lanes.map((lane) => lane.run()));
     } finally {

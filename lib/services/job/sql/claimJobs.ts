@@ -9,7 +9,9 @@ import type { Job } from '../model/job.ts';
 // between steps of a multi-step job is WAITING like a new one and competes with it.
 // `date_started < $5` keeps a job that this run already started (and requeued, or advanced to
 // its next step) for the next run; a worker starts a new run for every wake-up, so it takes
-// the next step at once (lib/services/worker/).
+// the next step at once (lib/services/worker/). A run's first claim passes NULL (nothing of
+// the run has started yet) and the run then takes its start from the date_started (now() of
+// that statement) of the rows it claimed: no round trip to read the server's clock first.
 // `runner_deaths = 0` leaves suspects (jobs a runner died holding) to claimSuspectJob, which
 // takes them one at a time, so a job that kills its runner is never claimed with others again.
 // One queue and one job type (every configured section's case) compare with `=`, which reads
@@ -24,7 +26,7 @@ import type { Job } from '../model/job.ts';
 const text = (typeCondition: string, queueCondition: string) => `WITH picked AS (
     SELECT id FROM job
     WHERE ${queueCondition} AND ${typeCondition} AND ${READY_CONDITION}
-      AND (job.date_started IS NULL OR job.date_started < $5)
+      AND (job.date_started IS NULL OR $5::timestamptz IS NULL OR job.date_started < $5)
       AND job.runner_deaths = 0
     ORDER BY job.priority DESC, job.id
     LIMIT $2
@@ -44,8 +46,9 @@ export interface ClaimOptions {
   limit: number;
   leaseMs: number;
   owner: string;
-  /** Jobs started at or after this time are not claimed again in the same run. */
-  runStartedAt: Date;
+  /** Jobs started at or after this time are not claimed again in the same run; null for a
+   * run's first claim. */
+  runStartedAt: Date | null;
 }
 
 /** Claim up to `limit` ready jobs for `owner`; they come back RUNNING, in claim order
