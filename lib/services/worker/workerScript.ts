@@ -157,7 +157,7 @@ export class WorkerScript extends CronScript {
       listener!.subscribe((event: NotifyEvent) => {
         for (const lane of lanes) {
           if (event.kind === 'reconnected') lane.poke();
-          else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
+          else if (event.kind === 'job_inserted' && (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type)))) lane.poke();
         }
       });
       poll = setInterval(() => lanes.forEach((lane) => lane.poke()), pollMs);
