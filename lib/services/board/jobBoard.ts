@@ -137,16 +137,17 @@ export class JobBoard implements BoardOfJob {
   async close(): Promise<void> {
     const dataSource = this.dataSource;
     if (!dataSource) return;
+    // Refuse new work and end waits first, so no wait returns the jobs given up below.
+    this.dataSource = undefined;
+    const closed = new JobFailure(`The job board ${this.name} was closed.`);
+    for (const watch of [...this.watches]) watch.fail(closed);
     const renewer = this.renewer!;
+    this.renewer = undefined;
     await renewer.stop();
     for (const [id, who] of renewer.claims()) {
       await abandonBoardJob(dataSource.manager, this.name, id, who).catch((error: unknown) =>
         this.logger.info(`Could not give up the claim of ${who} on board job ${id} (it lapses in time): ${toError(error).message}`));
     }
-    this.dataSource = undefined;
-    this.renewer = undefined;
-    const closed = new JobFailure(`The job board ${this.name} was closed.`);
-    for (const watch of [...this.watches]) watch.fail(closed);
     await this.listener?.close();
     this.listener = undefined;
     await dataSource.destroy();
@@ -179,7 +180,7 @@ export class JobBoard implements BoardOfJob {
       for (let tries = 0; tries < 3; tries += 1) {
         const claimed = await claimBoardJob(manager, this.name, id, who, this.leaseMs);
         if (claimed) {
-          this.renewer!.hold(id, who);
+          this.renewer?.hold(id, who);
           return this.handle(claimed);
         }
         const current = await selectBoardJob(manager, this.name, id);
@@ -194,14 +195,16 @@ export class JobBoard implements BoardOfJob {
   async abandon(job: JobRef, who: string): Promise<BoardJob> {
     checkWho(who);
     const id = idOf(job);
-    return this.operation('Abandonment failure', id, async (manager) => {
-      const abandoned = await abandonBoardJob(manager, this.name, id, who);
-      if (abandoned) {
-        this.renewer!.release(id, who);
-        return this.handle(abandoned);
-      }
-      throw await this.notOwned(manager, id, who, 'abandon');
-    });
+    try {
+      return await this.operation('Abandonment failure', id, async (manager) => {
+        const abandoned = await abandonBoardJob(manager, this.name, id, who);
+        if (abandoned) return this.handle(abandoned);
+        throw await this.notOwned(manager, id, who, 'abandon');
+      });
+    } finally {
+      // Given up either way: a claim the database would not release lapses with its lease.
+      this.renewer?.release(id, who);
+    }
   }
 
   /**
@@ -219,7 +222,7 @@ export class JobBoard implements BoardOfJob {
         error: failed ? errorSummary(toError(result.error)) : null,
       });
       if (consumed) {
-        this.renewer!.release(id, who);
+        this.renewer?.release(id, who);
         return this.handle(consumed);
       }
       throw await this.notOwned(manager, id, who, 'consume');
@@ -269,6 +272,7 @@ export class JobBoard implements BoardOfJob {
       const watch = this.watch((signal) => signal.kind === 'board' && (signal.event === 'posted' || signal.event === 'abandoned'));
       try {
         const summary = await this.operation('Waiting failure', undefined, (manager) => summarizeBoard(manager, this.name));
+        this.requireConnected(); // closed while it looked
         if ((onlyUnclaimed ? summary.unclaimed : summary.total) > 0) return this.iterjobs(options);
         const remaining = deadline === undefined ? undefined : deadline - Date.now();
         if (remaining !== undefined && remaining <= 0) throw new NotFound(`No jobs were posted on board ${this.name} within ${timeoutMs} ms`);
@@ -336,7 +340,7 @@ export class JobBoard implements BoardOfJob {
 
   /** Why `who` could not abandon or consume job `id` (read after the statement found no row). */
   private async notOwned(manager: EntityManager, id: number, who: string, verb: 'abandon' | 'consume'): Promise<Error> {
-    this.renewer!.release(id, who);
+    this.renewer?.release(id, who);
     const current = await selectBoardJob(manager, this.name, id);
     if (!current || current.state === JobState.COMPLETE) return new NotFound(`Can not ${verb} job ${id}, which is not on board ${this.name}`);
     if (current.state === JobState.UNCLAIMED) return new NotFound(`Can not ${verb} job ${id}, which nobody has claimed`);
