@@ -18,6 +18,9 @@ import { releaseJobs } from '../lib/services/job/sql/releaseJob.ts';
 import { requeueJob } from '../lib/services/job/sql/requeueJob.ts';
 import { rescueExpiredJobs } from '../lib/services/job/sql/rescueExpiredJobs.ts';
 import { suspendJob } from '../lib/services/job/sql/suspendJob.ts';
+import { abandonBoardJob } from '../lib/services/board/sql/abandonBoardJob.ts';
+import { claimBoardJob } from '../lib/services/board/sql/claimBoardJob.ts';
+import { consumeBoardJob } from '../lib/services/board/sql/consumeBoardJob.ts';
 import { fromRoot } from '../lib/services/paths.ts';
 import { makeJob, reloadJob } from './helpers/factory.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -27,15 +30,26 @@ const OWNER = 'host:1';
 const ALL: JobStatus[] = ['WAITING', 'RUNNING', 'COMPLETED', 'FAILED', 'SUSPENDED'];
 
 interface Statement {
-  /** The module under lib/services/job/sql/ and the case. */
+  /** The module under `dir` and the case. */
   name: string;
   file: string;
+  /** Default lib/services/job/sql. */
+  dir?: string;
   from: JobStatus[];
   to: JobStatus;
   /** attempt_count, max_retries and runner_deaths of the row (the rescue and the suspect
    * claim decide by them). */
   attempts?: { attemptCount?: number; maxRetries?: number; runnerDeaths?: number };
   run(manager: EntityManager, id: number, jobType: string): Promise<unknown>;
+}
+
+const JOB_SQL = 'lib/services/job/sql';
+const BOARD_SQL = 'lib/services/board/sql';
+
+/** Make the row a job of the board 'guard', held by its owner under a live lease; the board's name. */
+async function asBoardJob(manager: EntityManager, id: number): Promise<string> {
+  await manager.query(`UPDATE job SET job_type = 'BoardJob', queue_name = 'guard', lease_expires = now() + interval '1 hour', json_data = '{}' WHERE id = $1`, [id]);
+  return 'guard';
 }
 
 const STATEMENTS: Statement[] = [
@@ -60,6 +74,13 @@ const STATEMENTS: Statement[] = [
     attempts: { attemptCount: 1, maxRetries: 0 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
   { name: 'rescueExpiredJobs out of tries', file: 'rescueExpiredJobs.ts', from: ['RUNNING'], to: 'FAILED',
     attempts: { attemptCount: 2, maxRetries: 0, runnerDeaths: 2 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
+  // Job boards (lib/services/board/): the row made a board job under OWNER's live claim.
+  { name: 'claimBoardJob', file: 'claimBoardJob.ts', dir: BOARD_SQL, from: ['WAITING'], to: 'RUNNING',
+    run: async (m, id) => claimBoardJob(m, await asBoardJob(m, id), id, 'someone', 60_000) },
+  { name: 'abandonBoardJob', file: 'abandonBoardJob.ts', dir: BOARD_SQL, from: ['RUNNING'], to: 'WAITING',
+    run: async (m, id) => abandonBoardJob(m, await asBoardJob(m, id), id, OWNER) },
+  { name: 'consumeBoardJob', file: 'consumeBoardJob.ts', dir: BOARD_SQL, from: ['RUNNING'], to: 'COMPLETED',
+    run: async (m, id) => consumeBoardJob(m, await asBoardJob(m, id), id, OWNER, { outcome: 'succeeded', error: null }) },
 ];
 
 test('every transition a status-changing statement makes is in the transition map', (t) => {
@@ -87,10 +108,11 @@ for (const statement of STATEMENTS) {
   });
 }
 
-test('every statement under lib/services/job/sql/ that sets job.status is listed here', (t) => {
-  const dir = fromRoot('lib/services/job/sql');
+test('every statement under lib/services/job/sql/ and lib/services/board/sql/ that sets job.status is listed here', (t) => {
   // A status in the SET list of an UPDATE of job (before its WHERE).
   const setsStatus = /UPDATE job SET(?:(?!WHERE)[\s\S])*\bstatus\s*=/;
-  const changing = readdirSync(dir).filter((file) => setsStatus.test(readFileSync(`${dir}/${file}`, 'utf8'))).sort();
-  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => statement.file))].sort());
+  const changing = [JOB_SQL, BOARD_SQL]
+    .flatMap((dir) => readdirSync(fromRoot(dir)).filter((file) => setsStatus.test(readFileSync(fromRoot(`${dir}/${file}`), 'utf8'))).map((file) => `${dir}/${file}`))
+    .sort();
+  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => `${statement.dir ?? JOB_SQL}/${statement.file}`))].sort());
 });
