@@ -1,10 +1,12 @@
 // The job board's contract, after TaskFlow's JobBoard, case by case on real PostgreSQL: every
-// "will cause an exception" of the abstract board is a test here.
+// "will cause an exception" of the abstract board is a test here. Serial: each board holds
+// three connections, and a server's max_connections is shared by every test file.
 import test, { type ExecutionContext } from 'ava';
 import { JobState } from '../lib/services/board/boardJob.ts';
 import { JobFailure, NotFound, UnclaimableJob } from '../lib/services/board/errors.ts';
 import { JobBoard, POSTED, REMOVAL, type BoardEventDetails } from '../lib/services/board/jobBoard.ts';
 import { BOARD_JOB_TYPE } from '../lib/services/board/sql/boardRow.ts';
+import { encodePayload, parsePayload } from '../lib/services/notify/payload.ts';
 import { reloadJob } from './helpers/factory.ts';
 import { waitFor } from './helpers/scriptedSection.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -28,7 +30,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 // --- post ---
 
-test('post returns the job: id, name, details defaulting to {}, times, UNCLAIMED', async (t) => {
+test.serial('post returns the job: id, name, details defaulting to {}, times, UNCLAIMED', async (t) => {
   const board = await openBoard(t);
   const before = await board.jobCount();
   const job = await board.post('resize');
@@ -46,7 +48,7 @@ test('post returns the job: id, name, details defaulting to {}, times, UNCLAIMED
   t.is(row.status, 'WAITING');
 });
 
-test('post keeps the details as given', async (t) => {
+test.serial('post keeps the details as given', async (t) => {
   const board = await openBoard(t);
   const details = { image: 'cat.png', sizes: [16, 32], nested: { ok: true } };
   const job = await board.post('resize', details);
@@ -55,7 +57,7 @@ test('post keeps the details as given', async (t) => {
   t.deepEqual(listed!.details, details);
 });
 
-test('a post the database refuses raises JobFailure and leaves jobCount unchanged', async (t) => {
+test.serial('a post the database refuses raises JobFailure and leaves jobCount unchanged', async (t) => {
   const board = await openBoard(t);
   await board.post('first');
   // jsonb cannot hold a NUL character: the INSERT fails in the database.
@@ -64,7 +66,7 @@ test('a post the database refuses raises JobFailure and leaves jobCount unchange
   t.is(await board.jobCount(), 1);
 });
 
-test('a post whose details cannot be written as JSON raises JobFailure and posts nothing', async (t) => {
+test.serial('a post whose details cannot be written as JSON raises JobFailure and posts nothing', async (t) => {
   const board = await openBoard(t);
   const circular: Record<string, unknown> = {};
   circular.self = circular;
@@ -73,7 +75,7 @@ test('a post whose details cannot be written as JSON raises JobFailure and posts
   t.is(await board.jobCount(), 0);
 });
 
-test('post refuses details that are not an object, and a name that is not a string', async (t) => {
+test.serial('post refuses details that are not an object, and a name that is not a string', async (t) => {
   const board = await openBoard(t);
   await t.throwsAsync(board.post('x', [1, 2] as unknown as Record<string, unknown>), { instanceOf: TypeError });
   await t.throwsAsync(board.post(7 as unknown as string), { instanceOf: TypeError });
@@ -82,7 +84,7 @@ test('post refuses details that are not an object, and a name that is not a stri
 
 // --- claim ---
 
-test('claim makes the job CLAIMED by who; findOwner names who', async (t) => {
+test.serial('claim makes the job CLAIMED by who; findOwner names who', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   const claimed = await board.claim(job, 'alice');
@@ -94,7 +96,7 @@ test('claim makes the job CLAIMED by who; findOwner names who', async (t) => {
   t.is(await board.jobCount(), 1, 'a claimed job is still on the board');
 });
 
-test('claiming a job claimed by someone else raises UnclaimableJob, a JobFailure, naming the owner', async (t) => {
+test.serial('claiming a job claimed by someone else raises UnclaimableJob, a JobFailure, naming the owner', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -105,19 +107,19 @@ test('claiming a job claimed by someone else raises UnclaimableJob, a JobFailure
   t.is(await board.findOwner(job), 'alice');
 });
 
-test('claiming a job one already holds raises UnclaimableJob too', async (t) => {
+test.serial('claiming a job one already holds raises UnclaimableJob too', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
   await t.throwsAsync(board.claim(job, 'alice'), { instanceOf: UnclaimableJob });
 });
 
-test('claiming a job that does not exist raises NotFound', async (t) => {
+test.serial('claiming a job that does not exist raises NotFound', async (t) => {
   const board = await openBoard(t);
   await t.throwsAsync(board.claim(999_999_999, 'alice'), { instanceOf: NotFound });
 });
 
-test('claiming a job of another board raises NotFound', async (t) => {
+test.serial('claiming a job of another board raises NotFound', async (t) => {
   const board = await openBoard(t);
   const other = await openBoard(t);
   const job = await other.post('elsewhere');
@@ -125,7 +127,7 @@ test('claiming a job of another board raises NotFound', async (t) => {
   t.is(await other.findOwner(job), null);
 });
 
-test('who must name someone', async (t) => {
+test.serial('who must name someone', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await t.throwsAsync(board.claim(job, ''), { instanceOf: RangeError });
@@ -134,7 +136,7 @@ test('who must name someone', async (t) => {
 
 // --- abandon ---
 
-test('abandon by the owner makes the job UNCLAIMED and claimable by others', async (t) => {
+test.serial('abandon by the owner makes the job UNCLAIMED and claimable by others', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -144,7 +146,7 @@ test('abandon by the owner makes the job UNCLAIMED and claimable by others', asy
   t.is((await board.claim(job, 'bob')).owner, 'bob');
 });
 
-test('abandoning a job one does not own raises JobFailure ("not owned by") and leaves the claim', async (t) => {
+test.serial('abandoning a job one does not own raises JobFailure ("not owned by") and leaves the claim', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -154,20 +156,20 @@ test('abandoning a job one does not own raises JobFailure ("not owned by") and l
   t.is(await board.findOwner(job), 'alice');
 });
 
-test('abandoning an unclaimed job raises NotFound', async (t) => {
+test.serial('abandoning an unclaimed job raises NotFound', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await t.throwsAsync(board.abandon(job, 'alice'), { instanceOf: NotFound, message: /nobody has claimed/ });
 });
 
-test('abandoning a job that does not exist raises NotFound', async (t) => {
+test.serial('abandoning a job that does not exist raises NotFound', async (t) => {
   const board = await openBoard(t);
   await t.throwsAsync(board.abandon(999_999_999, 'alice'), { instanceOf: NotFound });
 });
 
 // --- consume ---
 
-test('consume by the owner takes the job off the board for good, kept as COMPLETED history', async (t) => {
+test.serial('consume by the owner takes the job off the board for good, kept as COMPLETED history', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work', { n: 1 });
   await board.claim(job, 'alice');
@@ -183,7 +185,7 @@ test('consume by the owner takes the job off the board for good, kept as COMPLET
   t.is(row.lastError, null);
 });
 
-test('consume with an error records the failed outcome and the error', async (t) => {
+test.serial('consume with an error records the failed outcome and the error', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -194,7 +196,7 @@ test('consume with an error records the failed outcome and the error', async (t)
   t.is(row.lastError, 'RangeError: too big');
 });
 
-test('consuming a job one does not own raises JobFailure ("not owned by") and leaves the claim', async (t) => {
+test.serial('consuming a job one does not own raises JobFailure ("not owned by") and leaves the claim', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -204,14 +206,14 @@ test('consuming a job one does not own raises JobFailure ("not owned by") and le
   t.is(await board.findOwner(job), 'alice');
 });
 
-test('consuming an unclaimed job raises NotFound and leaves it on the board', async (t) => {
+test.serial('consuming an unclaimed job raises NotFound and leaves it on the board', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await t.throwsAsync(board.consume(job, 'alice'), { instanceOf: NotFound });
   t.is(await board.jobCount(), 1);
 });
 
-test('consuming twice raises NotFound', async (t) => {
+test.serial('consuming twice raises NotFound', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -219,7 +221,7 @@ test('consuming twice raises NotFound', async (t) => {
   await t.throwsAsync(board.consume(job, 'alice'), { instanceOf: NotFound });
 });
 
-test('a consumed job can be neither claimed nor abandoned again', async (t) => {
+test.serial('a consumed job can be neither claimed nor abandoned again', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('work');
   await board.claim(job, 'alice');
@@ -229,7 +231,7 @@ test('a consumed job can be neither claimed nor abandoned again', async (t) => {
   t.is(await job.currentState(), JobState.COMPLETE);
 });
 
-test('job.wait() is false until the job is consumed and true once it is', async (t) => {
+test.serial('job.wait() is false until the job is consumed and true once it is', async (t) => {
   const board = await openBoard(t);
   const other = await openBoard(t, board.name);
   const job = await board.post('work');
@@ -243,7 +245,7 @@ test('job.wait() is false until the job is consumed and true once it is', async 
 
 // --- iterjobs, jobCount ---
 
-test('iterjobs lists the jobs in posting order; onlyUnclaimed leaves claimed ones out', async (t) => {
+test.serial('iterjobs lists the jobs in posting order; onlyUnclaimed leaves claimed ones out', async (t) => {
   const board = await openBoard(t);
   const jobs = [];
   for (const name of ['a', 'b', 'c', 'd']) jobs.push(await board.post(name));
@@ -254,7 +256,7 @@ test('iterjobs lists the jobs in posting order; onlyUnclaimed leaves claimed one
   t.is(await board.jobCount(), 4);
 });
 
-test('iterjobs reads the board a page at a time, as it goes', async (t) => {
+test.serial('iterjobs reads the board a page at a time, as it goes', async (t) => {
   const board = await openBoard(t, undefined, { pageSize: 2 });
   for (const name of ['a', 'b', 'c']) await board.post(name);
   const seen: string[] = [];
@@ -266,7 +268,7 @@ test('iterjobs reads the board a page at a time, as it goes', async (t) => {
   t.deepEqual(seen, ['a', 'b', 'c', 'd']);
 });
 
-test('boards of different names share the database but not their jobs', async (t) => {
+test.serial('boards of different names share the database but not their jobs', async (t) => {
   const first = await openBoard(t);
   const second = await openBoard(t);
   await first.post('one');
@@ -279,20 +281,20 @@ test('boards of different names share the database but not their jobs', async (t
 
 // --- wait ---
 
-test('wait returns the jobs at once when the board has some', async (t) => {
+test.serial('wait returns the jobs at once when the board has some', async (t) => {
   const board = await openBoard(t);
   await board.post('ready');
   t.deepEqual((await collect(await board.wait(0))).map((job) => job.name), ['ready']);
 });
 
-test('wait raises NotFound when no job comes within the timeout', async (t) => {
+test.serial('wait raises NotFound when no job comes within the timeout', async (t) => {
   const board = await openBoard(t);
   const started = Date.now();
   await t.throwsAsync(board.wait(200), { instanceOf: NotFound });
   t.true(Date.now() - started >= 200);
 });
 
-test('wait is woken by a post on another connection, long before its timeout', async (t) => {
+test.serial('wait is woken by a post on another connection, long before its timeout', async (t) => {
   const board = await openBoard(t);
   const poster = await openBoard(t, board.name);
   // Nothing polls: with a timeout of ten minutes, only the notification can end the wait.
@@ -301,7 +303,7 @@ test('wait is woken by a post on another connection, long before its timeout', a
   t.deepEqual((await collect(await waiting)).map((job) => job.name), ['news']);
 });
 
-test('wait with no timeout waits until a job comes', async (t) => {
+test.serial('wait with no timeout waits until a job comes', async (t) => {
   const board = await openBoard(t);
   const poster = await openBoard(t, board.name);
   const waiting = board.wait();
@@ -309,7 +311,7 @@ test('wait with no timeout waits until a job comes', async (t) => {
   t.is((await collect(await waiting)).length, 1);
 });
 
-test('wait with onlyUnclaimed ignores claimed jobs and is woken when one is abandoned', async (t) => {
+test.serial('wait with onlyUnclaimed ignores claimed jobs and is woken when one is abandoned', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('held');
   await board.claim(job, 'alice');
@@ -319,7 +321,7 @@ test('wait with onlyUnclaimed ignores claimed jobs and is woken when one is aban
   t.deepEqual((await collect(await waiting)).map((found) => found.id), [job.id]);
 });
 
-test('wait refuses a timeout that is not a number of milliseconds', async (t) => {
+test.serial('wait refuses a timeout that is not a number of milliseconds', async (t) => {
   const board = await openBoard(t);
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
     await t.throwsAsync(board.wait(bad), { instanceOf: RangeError });
@@ -328,7 +330,7 @@ test('wait refuses a timeout that is not a number of milliseconds', async (t) =>
 
 // --- notifications ---
 
-test('POSTED and REMOVAL callbacks hear of posts and consumptions made on another connection', async (t) => {
+test.serial('POSTED and REMOVAL callbacks hear of posts and consumptions made on another connection', async (t) => {
   const board = await openBoard(t);
   const other = await openBoard(t, board.name);
   const heard: string[] = [];
@@ -343,7 +345,7 @@ test('POSTED and REMOVAL callbacks hear of posts and consumptions made on anothe
   t.deepEqual(heard, [`posted ${job.id}`, `removal ${job.id}`]);
 });
 
-test('a callback of one board does not hear of another board', async (t) => {
+test.serial('a callback of one board does not hear of another board', async (t) => {
   const board = await openBoard(t);
   const other = await openBoard(t);
   const heard: number[] = [];
@@ -356,7 +358,7 @@ test('a callback of one board does not hear of another board', async (t) => {
 
 // --- connect, close ---
 
-test('connected is false before connect and after close; a closed board refuses work until it connects again', async (t) => {
+test.serial('connected is false before connect and after close; a closed board refuses work until it connects again', async (t) => {
   const board = new JobBoard(`board-${++boards}`, { url: db().url });
   t.teardown(() => board.close());
   t.false(board.connected);
@@ -371,7 +373,7 @@ test('connected is false before connect and after close; a closed board refuses 
   t.is(await board.jobCount(), 1);
 });
 
-test('close gives up the claims the board holds and ends waits with JobFailure', async (t) => {
+test.serial('close gives up the claims the board holds and ends waits with JobFailure', async (t) => {
   const board = await openBoard(t);
   const observer = await openBoard(t, board.name);
   const job = await board.post('work');
@@ -383,8 +385,15 @@ test('close gives up the claims the board holds and ends waits with JobFailure',
   t.is((await observer.claim(job.id, 'bob')).owner, 'bob');
 });
 
-test('a board needs a name and sane lease settings', (t) => {
+test.serial('a board needs a name and sane lease settings', (t) => {
   t.throws(() => new JobBoard('', { url: db().url }), { instanceOf: RangeError });
   t.throws(() => new JobBoard('x', { url: db().url, leaseMs: 0 }), { instanceOf: RangeError });
   t.throws(() => new JobBoard('x', { url: db().url, leaseMs: 1000, renewEveryMs: 1000 }), { instanceOf: RangeError });
+});
+
+test.serial('board notifications are typed payloads of the one channel; malformed ones are refused', (t) => {
+  const payload = { kind: 'board', event: 'posted', board: 'b', id: 7 } as const;
+  t.deepEqual(parsePayload(encodePayload(payload)), payload);
+  t.deepEqual(parsePayload('{"kind": "board", "event": "exploded", "board": "b", "id": 7}'), { invalid: 'board without a known event, a board name and a job id' });
+  t.deepEqual(parsePayload('{"kind": "board", "event": "removal", "board": "b", "id": "7"}'), { invalid: 'board without a known event, a board name and a job id' });
 });

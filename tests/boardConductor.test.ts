@@ -36,7 +36,7 @@ function problems(logger: ListLogger): string[] {
   return logger.lines.filter((line) => /^(WARNING|ERROR) /.test(line));
 }
 
-test('the conductor runs the handler with the job\'s details and consumes the job', async (t) => {
+test.serial('the conductor runs the handler with the job\'s details and consumes the job', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('greet', { who: 'world' });
   const seen: unknown[] = [];
@@ -50,7 +50,7 @@ test('the conductor runs the handler with the job\'s details and consumes the jo
   t.deepEqual(problems(logger), []);
 });
 
-test('a handler that fails: the job is consumed all the same, with the outcome and the error recorded', async (t) => {
+test.serial('a handler that fails: the job is consumed all the same, with the outcome and the error recorded', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('doomed');
   const { conductor: c, logger } = conductor(t, board, () => {
@@ -65,7 +65,7 @@ test('a handler that fails: the job is consumed all the same, with the outcome a
   t.deepEqual(problems(logger), [`WARNING Conductor conductor-1: board job ${job.id} (doomed) of board ${board.name} failed (consumed all the same): TypeError: no such greeting`]);
 });
 
-test('maxDispatches: the conductor stops after that many jobs', async (t) => {
+test.serial('maxDispatches: the conductor stops after that many jobs', async (t) => {
   const board = await openBoard(t);
   for (const name of ['a', 'b', 'c']) await board.post(name);
   const ran: string[] = [];
@@ -75,7 +75,7 @@ test('maxDispatches: the conductor stops after that many jobs', async (t) => {
   t.deepEqual((await collect(board.iterjobs())).map((job) => job.name), ['c']);
 });
 
-test('jobs others have claimed are skipped quietly', async (t) => {
+test.serial('jobs others have claimed are skipped quietly', async (t) => {
   const board = await openBoard(t);
   const taken = await board.post('taken');
   const free = await board.post('free');
@@ -88,7 +88,7 @@ test('jobs others have claimed are skipped quietly', async (t) => {
   t.deepEqual(problems(logger), []);
 });
 
-test('an invalid wait timeout or maxDispatches is an error', async (t) => {
+test.serial('an invalid wait timeout or maxDispatches is an error', async (t) => {
   const board = await openBoard(t);
   for (const waitTimeoutMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
     t.throws(() => new Conductor(board, 'c', () => undefined, { waitTimeoutMs }), { instanceOf: RangeError, message: /Invalid wait timeout/ });
@@ -99,7 +99,7 @@ test('an invalid wait timeout or maxDispatches is an error', async (t) => {
   t.throws(() => new Conductor(board, '', () => undefined), { instanceOf: RangeError });
 });
 
-test('stopping an idle conductor: it says it no longer dispatches, and its run ends', async (t) => {
+test.serial('stopping an idle conductor: it says it no longer dispatches, and its run ends', async (t) => {
   const board = await openBoard(t);
   const { conductor: c, logger } = conductor(t, board, () => undefined, { waitTimeoutMs: 600_000 });
   const running = c.run();
@@ -108,7 +108,7 @@ test('stopping an idle conductor: it says it no longer dispatches, and its run e
   t.deepEqual(problems(logger), []);
 });
 
-test('a stop that interrupts the handler abandons the job: it is claimable again', async (t) => {
+test.serial('a stop that interrupts the handler abandons the job: it is claimable again', async (t) => {
   const board = await openBoard(t);
   const job = await board.post('slow');
   let started!: () => void;
@@ -127,7 +127,7 @@ test('a stop that interrupts the handler abandons the job: it is claimable again
   t.is((await reloadJob(db().admin.manager, job.id)).status, 'WAITING');
 });
 
-test('stop says false while a handler that ignores it is still running', async (t) => {
+test.serial('stop says false while a handler that ignores it is still running', async (t) => {
   const board = await openBoard(t);
   await board.post('stubborn');
   let finish!: () => void;
@@ -145,7 +145,7 @@ test('stop says false while a handler that ignores it is still running', async (
   t.is(await board.jobCount(), 0, 'it finished, so it was consumed');
 });
 
-test('the conductor waits for jobs posted later, woken by their notification', async (t) => {
+test.serial('the conductor waits for jobs posted later, woken by their notification', async (t) => {
   const board = await openBoard(t);
   const ran: string[] = [];
   const { conductor: c } = conductor(t, board, (_details, job) => void ran.push(job.name), { maxDispatches: 1, waitTimeoutMs: 600_000 });
@@ -155,7 +155,7 @@ test('the conductor waits for jobs posted later, woken by their notification', a
   t.deepEqual(ran, ['late']);
 });
 
-test('four conductor processes share a board of 2,000 jobs: each job is consumed exactly once', async (t) => {
+test.serial('four conductor processes share a board of 2,000 jobs: each job is consumed exactly once', async (t) => {
   const board = await openBoard(t);
   await db().admin.query('CREATE TABLE IF NOT EXISTS board_run (job_id bigint NOT NULL, who text NOT NULL)');
   // Posted in one statement through the board's own SQL would be 2,000 round trips; a
