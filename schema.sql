@@ -61,7 +61,7 @@ COMMENT ON COLUMN job.date_started IS 'When the latest attempt started.';
 COMMENT ON COLUMN job.date_finished IS 'When the job reached COMPLETED or FAILED.';
 COMMENT ON COLUMN job.requester IS 'Who asked for the job (a user name or a system name), for operators and notifications.';
 COMMENT ON COLUMN job.json_data IS 'Arguments common to all job types, as JSON.';
-COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt.';
+COMMENT ON COLUMN job.claimed_by IS 'The runner (host:pid) that claimed the job for its latest attempt; for a job board''s job (job_type BoardJob), the name of its owner.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS last_error text;
 COMMENT ON COLUMN job.last_error IS 'Why the latest failed attempt failed, in one line: ''ErrorName: message'' (at most 500 characters, secrets masked). Written with the FAILED or requeued status; kept when a later attempt completes, as history.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS last_oops text;
@@ -75,9 +75,17 @@ COMMENT ON COLUMN job.step IS 'Multi-step jobs: how many of the job''s tasks hav
 ALTER TABLE job ADD COLUMN IF NOT EXISTS workspace jsonb;
 COMMENT ON COLUMN job.workspace IS 'Multi-step jobs: the JSON object the tasks pass on to each other, as the last completed task (or the creation or failure hook) left it. NULL for other jobs.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS queue_name text NOT NULL DEFAULT 'default';
-COMMENT ON COLUMN job.queue_name IS 'The queue the job was created in (create_job --queue_name); ''default'' unless given.';
+COMMENT ON COLUMN job.queue_name IS 'The queue the job was created in (create_job --queue_name); ''default'' unless given. For a job board''s job (job_type BoardJob), the board''s name.';
 ALTER TABLE job ADD COLUMN IF NOT EXISTS priority integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN job.priority IS 'Within its queue, a ready job of higher priority is claimed first (then the oldest first); 0 unless given, negatives allowed. A job between steps keeps its priority and competes with new jobs.';
+-- Job boards (lib/services/board/): a board job is a job row of job_type 'BoardJob' (a type no
+-- job section serves, so run_jobs and the worker never take one) whose queue_name is the
+-- board's name and json_data {"name", "details"}. Its owner is claimed_by and its claim
+-- lasts until lease_expires (renewed by the owner's process): WAITING is unclaimed, RUNNING
+-- with a live lease claimed, RUNNING with a lapsed lease unclaimed again (its owner died),
+-- COMPLETED consumed. No new column. Listing a board, counting it and waiting on it read the
+-- jobs still on it, in posting order, from this index alone, however long the history.
+CREATE INDEX IF NOT EXISTS job__board__idx ON job (queue_name, id) WHERE job_type = 'BoardJob' AND status IN ('WAITING', 'RUNNING');
 
 -- ===== Jobs on resources (lib/services/resources/, example lib/component/instances/) =====
 -- The resource a job operates on, its options, and the JSON result of a finished run. Every

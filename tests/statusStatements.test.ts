@@ -24,6 +24,9 @@ import { resumeSuspendedJob } from '../lib/services/admin/sql/resumeSuspendedJob
 import { retryFailedJob } from '../lib/services/admin/sql/retryFailedJob.ts';
 import { suspendWaitingJob } from '../lib/services/admin/sql/suspendWaitingJob.ts';
 import { withDatabaseClient } from '../lib/services/database/databaseClient.ts';
+import { abandonBoardJob } from '../lib/services/board/sql/abandonBoardJob.ts';
+import { claimBoardJob } from '../lib/services/board/sql/claimBoardJob.ts';
+import { consumeBoardJob } from '../lib/services/board/sql/consumeBoardJob.ts';
 import { fromRoot } from '../lib/services/paths.ts';
 import { makeJob, reloadJob } from './helpers/factory.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -37,7 +40,7 @@ interface Statement {
   name: string;
   /** The module's file under `dir`. */
   file: string;
-  /** Under lib/services/: 'job/sql' (the default) or 'admin/sql'. */
+  /** Where the module is: lib/services/job/sql (the default), admin/sql or board/sql. */
   dir?: string;
   from: JobStatus[];
   to: JobStatus;
@@ -45,6 +48,16 @@ interface Statement {
    * claim decide by them). */
   attempts?: { attemptCount?: number; maxRetries?: number; runnerDeaths?: number };
   run(manager: EntityManager, id: number, jobType: string): Promise<unknown>;
+}
+
+const JOB_SQL = 'lib/services/job/sql';
+const BOARD_SQL = 'lib/services/board/sql';
+const ADMIN_SQL = 'lib/services/admin/sql';
+
+/** Make the row a job of the board 'guard', held by its owner under a live lease; the board's name. */
+async function asBoardJob(manager: EntityManager, id: number): Promise<string> {
+  await manager.query(`UPDATE job SET job_type = 'BoardJob', queue_name = 'guard', lease_expires = now() + interval '1 hour', json_data = '{}' WHERE id = $1`, [id]);
+  return 'guard';
 }
 
 const STATEMENTS: Statement[] = [
@@ -70,10 +83,17 @@ const STATEMENTS: Statement[] = [
   { name: 'rescueExpiredJobs out of tries', file: 'rescueExpiredJobs.ts', from: ['RUNNING'], to: 'FAILED',
     attempts: { attemptCount: 2, maxRetries: 0, runnerDeaths: 2 }, run: (m, _id, jobType) => rescueExpiredJobs(m, [jobType]) },
   // Operators' changes (lib/services/admin/changeJobStatus.ts), on a plain pg connection.
-  { name: 'retryFailedJob', file: 'retryFailedJob.ts', dir: 'admin/sql', from: ['FAILED'], to: 'WAITING', run: (_m, id) => onClient((c) => retryFailedJob(c, id)) },
-  { name: 'suspendWaitingJob', file: 'suspendWaitingJob.ts', dir: 'admin/sql', from: ['WAITING'], to: 'SUSPENDED', run: (_m, id) => onClient((c) => suspendWaitingJob(c, id)) },
-  { name: 'resumeSuspendedJob', file: 'resumeSuspendedJob.ts', dir: 'admin/sql', from: ['SUSPENDED'], to: 'WAITING', run: (_m, id) => onClient((c) => resumeSuspendedJob(c, id)) },
-  { name: 'cancelPendingJob', file: 'cancelPendingJob.ts', dir: 'admin/sql', from: ['WAITING', 'SUSPENDED'], to: 'FAILED', run: (_m, id) => onClient((c) => cancelPendingJob(c, id, 'Cancelled by test: why')) },
+  { name: 'retryFailedJob', file: 'retryFailedJob.ts', dir: ADMIN_SQL, from: ['FAILED'], to: 'WAITING', run: (_m, id) => onClient((c) => retryFailedJob(c, id)) },
+  { name: 'suspendWaitingJob', file: 'suspendWaitingJob.ts', dir: ADMIN_SQL, from: ['WAITING'], to: 'SUSPENDED', run: (_m, id) => onClient((c) => suspendWaitingJob(c, id)) },
+  { name: 'resumeSuspendedJob', file: 'resumeSuspendedJob.ts', dir: ADMIN_SQL, from: ['SUSPENDED'], to: 'WAITING', run: (_m, id) => onClient((c) => resumeSuspendedJob(c, id)) },
+  { name: 'cancelPendingJob', file: 'cancelPendingJob.ts', dir: ADMIN_SQL, from: ['WAITING', 'SUSPENDED'], to: 'FAILED', run: (_m, id) => onClient((c) => cancelPendingJob(c, id, 'Cancelled by test: why')) },
+  // Job boards (lib/services/board/): the row made a board job under OWNER's live claim.
+  { name: 'claimBoardJob', file: 'claimBoardJob.ts', dir: BOARD_SQL, from: ['WAITING'], to: 'RUNNING',
+    run: async (m, id) => claimBoardJob(m, await asBoardJob(m, id), id, 'someone', 60_000) },
+  { name: 'abandonBoardJob', file: 'abandonBoardJob.ts', dir: BOARD_SQL, from: ['RUNNING'], to: 'WAITING',
+    run: async (m, id) => abandonBoardJob(m, await asBoardJob(m, id), id, OWNER) },
+  { name: 'consumeBoardJob', file: 'consumeBoardJob.ts', dir: BOARD_SQL, from: ['RUNNING'], to: 'COMPLETED',
+    run: async (m, id) => consumeBoardJob(m, await asBoardJob(m, id), id, OWNER, { outcome: 'succeeded', error: null }) },
 ];
 
 function onClient<T>(use: Parameters<typeof withDatabaseClient<T>>[1]): Promise<T> {
@@ -105,11 +125,11 @@ for (const statement of STATEMENTS) {
   });
 }
 
-test('every statement under lib/services/job/sql/ and lib/services/admin/sql/ that sets job.status is listed here', (t) => {
+test('every statement under lib/services/{job,admin,board}/sql/ that sets job.status is listed here', (t) => {
   // A status in the SET list of an UPDATE of job (before its WHERE).
   const setsStatus = /UPDATE job SET(?:(?!WHERE)[\s\S])*\bstatus\s*=/;
-  const changing = ['job/sql', 'admin/sql'].flatMap((dir) => readdirSync(fromRoot(`lib/services/${dir}`))
-    .filter((file) => setsStatus.test(readFileSync(fromRoot(`lib/services/${dir}/${file}`), 'utf8')))
-    .map((file) => `${dir}/${file}`)).sort();
-  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => `${statement.dir ?? 'job/sql'}/${statement.file}`))].sort());
+  const changing = [JOB_SQL, ADMIN_SQL, BOARD_SQL]
+    .flatMap((dir) => readdirSync(fromRoot(dir)).filter((file) => setsStatus.test(readFileSync(fromRoot(`${dir}/${file}`), 'utf8'))).map((file) => `${dir}/${file}`))
+    .sort();
+  t.deepEqual(changing, [...new Set(STATEMENTS.map((statement) => `${statement.dir ?? JOB_SQL}/${statement.file}`))].sort());
 });

@@ -1,4 +1,4 @@
-// A cronscripts/worker.ts process for tests: its output, its exit, and a wait for a log line.
+// A cronscripts/worker.ts process (or another script's) for tests: its output, its exit, and a wait for a log line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fromRoot } from '../../lib/services/paths.ts';
 import { waitFor } from './scriptedSection.ts';
@@ -12,9 +12,14 @@ export interface WorkerProcess {
 }
 
 export function startWorker(configFile: string, args: string[], extraEnv: Record<string, string> = {}): WorkerProcess {
+  return startProcess('cronscripts/worker.ts', configFile, args, extraEnv);
+}
+
+/** Start the executable `script` (a path from the project root) on the database of `configFile`. */
+export function startProcess(script: string, configFile: string, args: string[], extraEnv: Record<string, string> = {}): WorkerProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, JOBS_CONFIG: configFile };
   delete env.DATABASE_URL;
-  const child = spawn(fromRoot('cronscripts/worker.ts'), args, { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(fromRoot(script), args, { cwd: '/', env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -24,7 +29,7 @@ export function startWorker(configFile: string, args: string[], extraEnv: Record
     output: () => output,
     exited,
     waitForLine: async (pattern) => {
-      await waitFor(`worker output ${pattern}`, async () => pattern.test(output));
+      await waitFor(`${script} output ${pattern}`, async () => pattern.test(output));
     },
   };
 }

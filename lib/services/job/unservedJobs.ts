@@ -2,6 +2,7 @@ import type { Config } from '../config/loadConfig.ts';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabaseUrl } from '../database/databaseUrl.ts';
 import type { Logger } from '../scripts/logger.ts';
+import { BOARD_JOB_TYPE } from '../board/sql/boardRow.ts';
 import { toError } from './interfaces/errors.ts';
 import { findJobSourceInterface } from './sourceInterface.ts';
 import { selectUnservedJobs } from './sql/selectUnservedJobs.ts';
@@ -37,7 +38,8 @@ export async function warnAboutUnservedJobs(config: Config, logger: Logger): Pro
   const url = await resolveDatabaseUrl(config);
   let unserved;
   try {
-    unserved = await withDatabaseClient(url, (client) => selectUnservedJobs(client, types));
+    // Board jobs wait for the conductors of their board, not for a section.
+    unserved = await withDatabaseClient(url, (client) => selectUnservedJobs(client, [...types, BOARD_JOB_TYPE]));
   } catch (error) {
     logger.info(`Could not look for jobs that no section runs: ${toError(error).message}`);
     return 0;

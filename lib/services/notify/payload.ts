@@ -38,8 +38,24 @@ export interface JobEventPayload {
   resourceName: string;
 }
 
+/**
+ * Something happened to a job of a job board (lib/services/board/): `board` is its name (the
+ * job's queue_name), `id` the job. Sent by the statement that made the change, so it is
+ * delivered when that commits.
+ */
+export interface BoardPayload {
+  kind: 'board';
+  event: BoardEventName;
+  board: string;
+  id: number;
+}
+
+/** posted: a new job; removal: a job was consumed; abandoned: a claimed job is claimable again. */
+export const BOARD_EVENTS = ['posted', 'removal', 'abandoned'] as const;
+export type BoardEventName = (typeof BOARD_EVENTS)[number];
+
 /** Everything that may be sent on the channel: add a member here for each new kind. */
-export type NotifyPayload = JobInsertedPayload | JobEventPayload;
+export type NotifyPayload = JobInsertedPayload | JobEventPayload | BoardPayload;
 
 /**
  * Not sent by anyone: the listener emits it after it has connected again following a lost
@@ -97,6 +113,13 @@ export function parsePayload(text: string): NotifyPayload | { invalid: string } 
         return { invalid: 'job_event without an event, jobId, jobType, resourceType and resourceName' };
       }
       return { kind, event: event as JobEventName, jobId, jobType, resourceType, resourceName };
+    }
+    case 'board': {
+      const { event, board, id } = value as { event?: unknown; board?: unknown; id?: unknown };
+      if (!BOARD_EVENTS.includes(event as BoardEventName) || typeof board !== 'string' || !Number.isSafeInteger(id)) {
+        return { invalid: 'board without a known event, a board name and a job id' };
+      }
+      return { kind, event: event as BoardEventName, board, id: id as number };
     }
     default:
       return { invalid: `unknown kind ${JSON.stringify(kind)}` };

@@ -161,7 +161,7 @@ export class WorkerScript extends CronScript {
           // A job on a resource reached the front of its queue (lib/services/resources/).
           else if (event.kind === 'job_event') {
             if (event.event === 'ready' && lane.jobTypes.includes(event.jobType)) lane.poke();
-          } else if (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type))) lane.poke();
+          } else if (event.kind === 'job_inserted' && (!event.jobTypes || event.jobTypes.some((type) => lane.jobTypes.includes(type)))) lane.poke();
         }
       });
       poll = setInterval(() => lanes.forEach((lane) => lane.poke(true)), pollMs);
