@@ -77,7 +77,7 @@ export class JobsApiScript extends CronScript {
     const [{ openDataSource }, { buildServer }] = await Promise.all([import('../database/dataSource.ts'), import('./server.ts')]);
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem jobs-api', poolSize: api.poolSize });
     try {
-      const app = await buildServer({ dataSource, tokens: api.tokens, logger: this.logger, config: this.config, bodyLimit: api.bodyLimit, maxPageSize: api.maxPageSize });
+      const app = await buildServer({ dataSource, tokens: api.tokens, logger: this.logger, config: this.config, bodyLimit: api.bodyLimit, maxPageSize: api.maxPageSize, listenUrl: database.listenUrl ?? null });
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => resolve(signal);
         process.once('SIGTERM', onSignal);
