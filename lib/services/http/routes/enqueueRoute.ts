@@ -37,7 +37,8 @@ function resourceBodySchema(known: KnownResourceJob) {
     properties: {
       name: { const: known.name },
       resourceName: { type: 'string', minLength: 1, maxLength: 200, description: `The ${jobClass.resourceType.title}'s name` },
-      args: jobClass.argsSchema,
+      // Absent is {}: checked by the schema like any other arguments.
+      args: { ...jobClass.argsSchema, default: {} },
       ...COMMON,
     },
   };
