@@ -25,6 +25,10 @@ declare module 'fastify' {
     /** Unset means admin: a route forgotten here is closed, not open. */
     access?: RouteAccess;
   }
+  interface FastifyInstance {
+    /** The LISTEN connection the event streams and waiting reads share (null: none). */
+    jobEvents: SharedNotifyListener | null;
+  }
   interface FastifyRequest {
     /** The token the request was authenticated with (undefined on public routes). */
     apiToken?: ApiToken;
@@ -147,6 +151,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const listenUrl = options.listenUrl === undefined ? (options.dataSource.options as { url?: string }).url : options.listenUrl;
   const events = listenUrl ? new SharedNotifyListener({ url: listenUrl, logger, applicationName: 'jobsystem jobs-api events' }) : null;
+  app.decorate('jobEvents', events);
   app.addHook('onClose', async () => events?.close());
   registerJobEventsRoute(app, { dataSource: options.dataSource, events, logger, ...(options.eventPollMs ? { pollMs: options.eventPollMs } : {}) });
   registerResourceRoutes(app, { dataSource: options.dataSource, events });
