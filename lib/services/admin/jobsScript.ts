@@ -74,7 +74,7 @@ export class JobsScript extends CronScript {
     return argv
       .option('json', { type: 'boolean', default: false, description: 'Print JSON (for scripts) instead of a table' })
       .option('as', { type: 'string', description: 'Who you are, for admin_log (default: your OS user)' })
-      .command('list', 'List jobs, newest first, a page at a time', (y) => command(y, '$0 list [--status S] [--type T] [--queue Q] [--resource TYPE/NAME] [--older-than D] [--limit N] [--after ID]',
+      .command('list', 'List jobs, newest first, a page at a time', (y) => command(y, '$0 list [--status S] [--type T] [--queue Q] [--resource T/N] [--limit N] [--after ID]',
         'List jobs, newest first (--asc: oldest first), --limit at a time; "More:" gives the command for the next page. Filters combine; a list filter takes several values (repeated, or comma-separated).')
         .option('status', { type: 'string', array: true, description: 'WAITING, RUNNING, COMPLETED, FAILED, SUSPENDED, or NEW, READY, PROCESSING (the job_state view)' })
         .option('type', { type: 'string', array: true, description: 'Job types (job.job_type), e.g. DoFooJob' })
