@@ -126,7 +126,7 @@ test.serial('POST /jobs creates a multi-step job by name, its workspace checked 
 
   const unknown = await api.app.inject({ method: 'POST', url: '/jobs', headers: api.asAdmin, payload: { name: 'import_dogs' } });
   t.is(unknown.statusCode, 400);
-  t.is(unknown.json().message, "unknown job name 'import_dogs'; known job names: import_cats");
+  t.is(unknown.json().message, "unknown job name 'import_dogs'; known job names: CreateInstanceJob, DeleteInstanceJob, UpgradeInstanceJob, import_cats");
   for (const payload of [{ name: 'import_cats', workspace: { names: 'Tom' } }, { name: 'import_cats', workspace: { colour: 'red' } }, { name: 'import_cats', when: 'now' }, {}]) {
     const response = await api.app.inject({ method: 'POST', url: '/jobs', headers: api.asAdmin, payload });
     t.is(response.statusCode, 400, JSON.stringify(payload));

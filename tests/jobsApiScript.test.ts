@@ -63,3 +63,20 @@ test('the server answers on 127.0.0.1, and SIGTERM stops it with exit 143 and it
     child.kill('SIGKILL');
   }
 });
+
+test('a port already in use is one line and exit 2, with no OOPS report', async (t) => {
+  const { createServer } = await import('node:net');
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const config = configWith('tokens: ops:admin:env:JOBS_API_TEST_TOKEN');
+    const result = await runScript('cronscripts/jobs-api.ts', ['--port', String(port)], { env: { JOBS_CONFIG: config, JOBS_API_TEST_TOKEN: TOKEN } });
+    t.is(result.code, 2, result.stderr);
+    t.is(result.stderr.trim().split('\n').length, 1, result.stderr);
+    t.is(result.stderr.trim(), `ERROR   jobs-api: cannot listen on 127.0.0.1:${port}: the port is in use (another server is listening there); choose another with --port or [jobs_api] port (see --help)`);
+    t.notRegex(result.stdout + result.stderr, /OOPS/);
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
+});

@@ -12,9 +12,19 @@ export class InvalidVersion extends Error {
   override name = 'InvalidVersion';
 }
 
+const VERSION_PATTERN = '^v?\\d+(\\.\\d+)*$';
+
+/** The arguments of a create or an upgrade: {"version": "v2.0"}. */
+const VERSION_ARGS = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: { version: { type: 'string', pattern: VERSION_PATTERN, maxLength: 100, description: 'A version such as v2.0' } },
+};
+
 function versionOf(args: Record<string, unknown>): string {
   const { version } = args;
-  if (typeof version !== 'string' || !/^v?\d+(\.\d+)*$/.test(version)) throw new InvalidVersion(`'${String(version)}' is not a version such as v2.0`);
+  if (typeof version !== 'string' || !new RegExp(VERSION_PATTERN).test(version)) throw new InvalidVersion(`'${String(version)}' is not a version such as v2.0`);
   return version;
 }
 
@@ -22,6 +32,7 @@ function versionOf(args: Record<string, unknown>): string {
 export class CreateInstanceJob extends ResourceJob {
   static override resourceType = instanceType;
   static override resourceOptions = [ResourceOption.CREATE];
+  static override argsSchema = VERSION_ARGS;
   override userErrorTypes: readonly ErrorClass[] = [ResourceNotFound, ResourceAlreadyExists, InvalidVersion];
 
   async perform(manager: EntityManager): Promise<InstanceState> {
@@ -35,6 +46,7 @@ export class CreateInstanceJob extends ResourceJob {
 export class UpgradeInstanceJob extends ResourceJob {
   static override resourceType = instanceType;
   static override resourceOptions = [ResourceOption.UPDATE];
+  static override argsSchema = VERSION_ARGS;
   override userErrorTypes: readonly ErrorClass[] = [ResourceNotFound, ResourceAlreadyExists, InvalidVersion];
 
   async perform(manager: EntityManager): Promise<InstanceState & { previousVersion: string }> {
@@ -51,6 +63,7 @@ export class UpgradeInstanceJob extends ResourceJob {
 export class DeleteInstanceJob extends ResourceJob {
   static override resourceType = instanceType;
   static override resourceOptions = [ResourceOption.DELETE];
+  static override argsSchema = { type: 'object', additionalProperties: false, properties: {} };
 
   async perform(manager: EntityManager): Promise<{ name: string; deleted: true }> {
     await manager.query('DELETE FROM instance WHERE name = $1', [this.resourceName]);

@@ -9,6 +9,7 @@ import { checkOperator, inAdminTransaction, logAdminAction, type Operator } from
 import { checkJobId } from './showJob.ts';
 import { cancelPendingJob } from './sql/cancelPendingJob.ts';
 import { lockJobForChange } from './sql/lockJobForChange.ts';
+import { lockResourceQueue } from './sql/lockResourceQueue.ts';
 import { resumeSuspendedJob } from './sql/resumeSuspendedJob.ts';
 import { retryFailedJob } from './sql/retryFailedJob.ts';
 import { selectJobSummary } from './sql/selectJobSummary.ts';
@@ -25,10 +26,12 @@ interface ActionDefinition {
   /** Past tense, for the log line. */
   done: string;
   statement(client: pg.ClientBase, id: number, detail: string | null): Promise<boolean>;
+  /** Puts a finished job back in the queue (a job on a resource rejoins its resource's queue). */
+  requeues?: boolean;
 }
 
 const ACTIONS: Record<JobAction, ActionDefinition> = {
-  retry: { from: ['FAILED'], to: 'WAITING', refusal: 'only a failed job can be retried', done: 'retried', statement: (client, id) => retryFailedJob(client, id) },
+  retry: { from: ['FAILED'], to: 'WAITING', refusal: 'only a failed job can be retried', done: 'retried', statement: (client, id) => retryFailedJob(client, id), requeues: true },
   suspend: { from: ['WAITING'], to: 'SUSPENDED', refusal: 'only a waiting job can be suspended (a running one belongs to its runner)', done: 'suspended', statement: (client, id) => suspendWaitingJob(client, id) },
   resume: { from: ['SUSPENDED'], to: 'WAITING', refusal: 'only a suspended job can be resumed', done: 'resumed', statement: (client, id) => resumeSuspendedJob(client, id) },
   cancel: { from: ['WAITING', 'SUSPENDED'], to: 'FAILED', refusal: 'only a waiting or suspended job can be cancelled (a running one belongs to its runner)', done: 'cancelled', statement: (client, id, detail) => cancelPendingJob(client, id, detail ?? '') },
@@ -76,10 +79,14 @@ export async function changeJobStatus(client: pg.ClientBase, action: JobAction, 
   checkJobId(id);
   checkOperator(operator);
   const change = await inAdminTransaction(client, async () => {
-    const oldStatus = await lockJobForChange(client, id);
-    if (oldStatus === undefined) throw new JobNotFound(id);
+    const locked = await lockJobForChange(client, id);
+    if (locked === undefined) throw new JobNotFound(id);
+    const oldStatus = locked.status;
     if (!definition.from.includes(oldStatus)) throw new InvalidTransition(oldStatus, definition.to, definition.refusal);
     checkTransition(oldStatus, definition.to);
+    // A finished job on a resource goes back into its resource's queue: not while a runner is
+    // claiming a later job of that resource (lockResourceQueue says why).
+    if (definition.requeues && locked.resourceType !== null && locked.resourceName !== null) await lockResourceQueue(client, locked.resourceType, locked.resourceName);
     // The row is locked and its status checked: the guarded statement cannot miss it.
     if (!(await definition.statement(client, id, detail))) throw new Error(`job ${id} was not ${definition.done}, though it was ${oldStatus} and locked`);
     const logged = await logAdminAction(client, operator, { action, job: id, oldStatus, newStatus: definition.to, detail });

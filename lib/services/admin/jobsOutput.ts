@@ -11,11 +11,14 @@ import type { OopsReport } from '../oops/report.ts';
 
 export function formatJobListing(listing: JobListing, nextPage: (afterId: number) => string): string {
   if (listing.jobs.length === 0) return 'No jobs match.';
+  // A RESOURCE column when a job of the page names one (jobs on resources).
+  const withResource = listing.jobs.some((job) => job.resourceName);
   const table = textTable(
-    ['ID', 'TYPE', 'STATUS', 'STATE', 'QUEUE', 'PRI', 'TRIES', 'CREATED (UTC)', 'LAST ERROR'],
+    ['ID', 'TYPE', 'STATUS', 'STATE', 'QUEUE', 'PRI', 'TRIES', 'CREATED (UTC)', ...(withResource ? ['RESOURCE'] : []), 'LAST ERROR'],
     listing.jobs.map((job) => [
       String(job.id), job.jobType, job.status, job.state, job.queueName, String(job.priority),
-      `${job.attemptCount}/${job.maxRetries + 1}`, shortTime(job.dateCreated), clip(job.lastError, 60),
+      `${job.attemptCount}/${job.maxRetries + 1}`, shortTime(job.dateCreated),
+      ...(withResource ? [job.resourceName ? `${job.resourceType}/${job.resourceName}` : '-'] : []), clip(job.lastError, 60),
     ]),
   );
   return listing.nextAfterId === null ? table : `${table}\nMore: ${nextPage(listing.nextAfterId)}`;
@@ -41,7 +44,7 @@ export function formatJobDetails(details: JobDetails): string {
     ['Requester', job.requester ?? '-'],
     ['Last error', job.lastError ?? '-'],
   ];
-  if (job.resourceType !== undefined) fields.push(['Resource', job.resourceType === null ? '-' : `${job.resourceType} ${job.resourceName ?? ''}`.trim()]);
+  if (job.resourceType !== undefined) fields.push(['Resource', job.resourceType === null ? '-' : `${job.resourceType}/${job.resourceName ?? ''}`]);
   if (details.oops) {
     const report = details.oops.report;
     fields.push(['OOPS', report ? `${details.oops.id} at ${report.time}: ${report.type}: ${clip(report.value, 200)}` : `${details.oops.id} (no report under error_dir)`]);

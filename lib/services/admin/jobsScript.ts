@@ -74,13 +74,14 @@ export class JobsScript extends CronScript {
     return argv
       .option('json', { type: 'boolean', default: false, description: 'Print JSON (for scripts) instead of a table' })
       .option('as', { type: 'string', description: 'Who you are, for admin_log (default: your OS user)' })
-      .command('list', 'List jobs, newest first, a page at a time', (y) => command(y, '$0 list [--status S] [--type T] [--queue Q] [--older-than D] [--limit N] [--after ID]',
+      .command('list', 'List jobs, newest first, a page at a time', (y) => command(y, '$0 list [--status S] [--type T] [--queue Q] [--resource T/N] [--limit N] [--after ID]',
         'List jobs, newest first (--asc: oldest first), --limit at a time; "More:" gives the command for the next page. Filters combine; a list filter takes several values (repeated, or comma-separated).')
         .option('status', { type: 'string', array: true, description: 'WAITING, RUNNING, COMPLETED, FAILED, SUSPENDED, or NEW, READY, PROCESSING (the job_state view)' })
         .option('type', { type: 'string', array: true, description: 'Job types (job.job_type), e.g. DoFooJob' })
         .option('queue', { type: 'string', array: true, description: 'Queue names' })
-        .option('resource-type', { type: 'string', description: 'Resource type (databases whose job table has resource columns)' })
-        .option('resource-name', { type: 'string', description: 'Resource name (same)' })
+        .option('resource', { type: 'string', description: 'Jobs on this resource: TYPE/NAME (e.g. instance/foo), or TYPE for every resource of a type' })
+        .option('resource-type', { type: 'string', description: 'Resource type (as --resource TYPE)' })
+        .option('resource-name', { type: 'string', description: 'Resource name' })
         .option('older-than', { type: 'string', description: 'Created longer ago than this duration (30m, 24h, 7d)' })
         .option('newer-than', { type: 'string', description: 'Created within this duration' })
         .option('created-before', { type: 'string', description: 'Created before this date and time (ISO 8601)' })
@@ -164,8 +165,18 @@ export class JobsScript extends CronScript {
     set('status', list('status'));
     set('jobType', list('type'));
     set('queue', list('queue'));
-    set('resourceType', this.args['resource-type'] as string | undefined);
-    set('resourceName', this.args['resource-name'] as string | undefined);
+    const resource = this.args.resource === undefined ? undefined : String(this.args.resource);
+    if (resource !== undefined) {
+      if (this.args['resource-type'] !== undefined || this.args['resource-name'] !== undefined) throw new UsageError('give --resource TYPE/NAME, or --resource-type and --resource-name, not both');
+      const slash = resource.indexOf('/');
+      const [type, name] = slash < 0 ? [resource, undefined] : [resource.slice(0, slash), resource.slice(slash + 1)];
+      if (type === '' || name === '') throw new UsageError(`--resource: '${resource}' is not TYPE/NAME (e.g. instance/foo) or TYPE`);
+      set('resourceType', type);
+      set('resourceName', name);
+    } else {
+      set('resourceType', this.args['resource-type'] as string | undefined);
+      set('resourceName', this.args['resource-name'] as string | undefined);
+    }
     if (this.args['older-than'] !== undefined && this.args['created-before'] !== undefined) throw new UsageError('give --older-than or --created-before, not both');
     if (this.args['newer-than'] !== undefined && this.args['created-after'] !== undefined) throw new UsageError('give --newer-than or --created-after, not both');
     set('createdBefore', ago('older-than') ?? (this.args['created-before'] as string | undefined));

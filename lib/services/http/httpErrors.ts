@@ -13,6 +13,10 @@ const BY_NAME: Record<string, number> = {
   JobBusy: 409,
   BadAdminRequest: 400,
   InvalidJobRequest: 400,
+  UnknownResourceType: 400,
+  ResourceNotFound: 404,
+  ResourceAlreadyExists: 409,
+  ResourceBusy: 409,
   DatabaseUnavailable: 503,
 };
 

@@ -1,9 +1,29 @@
+import type { FastifyInstance } from 'fastify';
 import type { Argv } from 'yargs';
 import { withDatabaseClient } from '../database/databaseClient.ts';
 import { resolveDatabase } from '../database/databaseUrl.ts';
 import { requireCurrentSchema } from '../database/requireCurrentSchema.ts';
 import { CronScript, UsageError } from '../scripts/cronScript.ts';
 import { readApiConfig, type ApiConfig } from './apiConfig.ts';
+
+/** Errors of listen() that are the operator's to fix (the address), not the program's. */
+const ADDRESS_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another server is listening there); choose another with --port or [jobs_api] port',
+  EADDRNOTAVAIL: 'this host has no such address; choose another with --host or [jobs_api] host',
+  EACCES: 'permission denied (ports below 1024 need privileges); choose another with --port or [jobs_api] port',
+};
+
+/** app.listen(), with an address that cannot be taken as one line of bad input (exit 2). */
+async function listenOn(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (thrown) {
+    const why = ADDRESS_ERRORS[(thrown as { code?: string }).code ?? ''];
+    if (!why) throw thrown;
+    await app.close().catch(() => undefined);
+    throw new UsageError(`cannot listen on ${host}:${port}: ${why}`);
+  }
+}
 
 /**
  * `cronscripts/jobs-api.ts [--host H] [--port P]`: the HTTP jobs API, status page and /metrics,
@@ -57,13 +77,13 @@ export class JobsApiScript extends CronScript {
     const [{ openDataSource }, { buildServer }] = await Promise.all([import('../database/dataSource.ts'), import('./server.ts')]);
     const dataSource = await openDataSource(database.url, { applicationName: 'jobsystem jobs-api', poolSize: api.poolSize });
     try {
-      const app = await buildServer({ dataSource, tokens: api.tokens, logger: this.logger, config: this.config, bodyLimit: api.bodyLimit, maxPageSize: api.maxPageSize });
+      const app = await buildServer({ dataSource, tokens: api.tokens, logger: this.logger, config: this.config, bodyLimit: api.bodyLimit, maxPageSize: api.maxPageSize, listenUrl: database.listenUrl ?? null });
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => resolve(signal);
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
       });
-      this.address = await app.listen({ host: api.host, port: api.port });
+      this.address = await listenOn(app, api.host, api.port);
       this.logger.info(`Jobs API listening on ${this.address} (${api.tokens.map((token) => `${token.name}: ${token.scope}`).join(', ')}).`);
       const signal = await stopped;
       this.interruptedBy = signal;

@@ -3,13 +3,17 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/loadConfig.ts';
 import { knownTaskJobs, type KnownTaskJob } from '../tasks/knownTaskJobs.ts';
+import { knownResourceJobs, type KnownResourceJob } from '../resources/knownResourceJobs.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import { redactSecrets } from '../oops/redact.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { bearerToken, matchToken, type ApiToken, type Scope } from './apiTokens.ts';
 import { httpStatusOf } from './httpErrors.ts';
+import { SharedNotifyListener } from '../notify/sharedListener.ts';
+import { registerJobEventsRoute } from './routes/jobEventsRoute.ts';
 import { registerJobRoutes } from './routes/jobRoutes.ts';
+import { registerResourceRoutes } from './routes/resourceRoutes.ts';
 import { registerStatusRoutes } from './routes/statusRoutes.ts';
 import { requestValidators } from './validators.ts';
 
@@ -20,6 +24,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Unset means admin: a route forgotten here is closed, not open. */
     access?: RouteAccess;
+  }
+  interface FastifyInstance {
+    /** The LISTEN connection the event streams and waiting reads share (null: none). */
+    jobEvents: SharedNotifyListener | null;
   }
   interface FastifyRequest {
     /** The token the request was authenticated with (undefined on public routes). */
@@ -38,11 +46,19 @@ export interface ServerOptions {
   errorDir?: string;
   /** The job names POST /jobs may create; default: knownTaskJobs(config). */
   taskJobs?: ReadonlyMap<string, KnownTaskJob>;
+  /** The job classes on resources POST /jobs may enqueue; default: knownResourceJobs(config). */
+  resourceJobs?: ReadonlyMap<string, KnownResourceJob>;
   /** The largest page of GET /jobs (default 500). */
   maxPageSize?: number;
   /** The largest request body, in bytes (default 65,536): a larger one is answered 413. */
   bodyLimit?: number;
   clock?: Clock;
+  /** Where the job event streams and waiting resource reads LISTEN (one connection, shared,
+   * open while any of them is): default the DataSource's URL; null when there is none (behind
+   * a transaction-mode pooler with no [database] listen_url), and those routes answer 503. */
+  listenUrl?: string | null;
+  /** How often an event stream reads its job's row again (default 5 s). */
+  eventPollMs?: number;
 }
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable' };
@@ -91,7 +107,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'jobsystem jobs API', version: '1', description: 'List, inspect, retry, suspend, resume, cancel and enqueue jobs; read OOPS reports; prune history. Every route but /, /status.js, /status.css and /openapi.json needs Authorization: Bearer <token>; changes need an admin token.' },
+      info: { title: 'jobsystem jobs API', version: '1', description: "List, inspect, retry, suspend, resume, cancel and enqueue jobs; follow a job's events (Server-Sent Events); read resources; read OOPS reports; prune history. Every route but /, /status.js, /status.css and /openapi.json needs Authorization: Bearer <token>; changes need an admin token." },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -129,8 +145,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     config: options.config,
     errorDir: options.errorDir ?? options.config.section('error_reports').string('error_dir'),
     taskJobs: options.taskJobs ?? (await knownTaskJobs(options.config, logger)),
+    resourceJobs: options.resourceJobs ?? (await knownResourceJobs(options.config, logger)),
     maxPageSize: options.maxPageSize ?? 500,
     logger,
   });
+  const listenUrl = options.listenUrl === undefined ? (options.dataSource.options as { url?: string }).url : options.listenUrl;
+  const events = listenUrl ? new SharedNotifyListener({ url: listenUrl, logger, applicationName: 'jobsystem jobs-api events' }) : null;
+  app.decorate('jobEvents', events);
+  app.addHook('onClose', async () => events?.close());
+  registerJobEventsRoute(app, { dataSource: options.dataSource, events, logger, ...(options.eventPollMs ? { pollMs: options.eventPollMs } : {}) });
+  registerResourceRoutes(app, { dataSource: options.dataSource, events });
   return app;
 }

@@ -20,6 +20,8 @@ export interface ResourceJobClass<T extends ResourceJob = ResourceJob> {
   readonly maxRetries: number;
   readonly resourceType: ResourceType<any>;
   readonly resourceOptions: readonly ResourceOption[];
+  readonly argsSchema: Record<string, unknown>;
+  enqueue(manager: EntityManager, resourceName: string, args?: Record<string, unknown>, options?: ResourceJobOptions): Promise<EnqueuedJob>;
 }
 
 /**
@@ -40,6 +42,9 @@ export abstract class ResourceJob extends BaseRunnableJob {
   static resourceType: ResourceType<any>;
   /** The options of the class's jobs unless enqueue() is given others. */
   static resourceOptions: readonly ResourceOption[] = [];
+  /** The JSON Schema of the job's arguments (job.json_data): the HTTP API's POST /jobs
+   * validates a body's `args` with it, and /openapi.json publishes it. Any object by default. */
+  static argsSchema: Record<string, unknown> = { type: 'object' };
 
   override userErrorTypes: readonly ErrorClass[] = [ResourceNotFound, ResourceAlreadyExists];
   private result: unknown = null;

@@ -19,6 +19,11 @@ export class ResourceJobSource implements IJobSource {
     this.jobTypes = [...this.classes.keys()];
   }
 
+  /** The job classes, one per job type. */
+  get jobClasses(): ResourceJobClass[] {
+    return [...this.classes.values()];
+  }
+
   async iterReady(manager: EntityManager): Promise<ResourceJob[]> {
     return this.fromJobs(manager, await selectReadyJobs(manager, this.jobTypes));
   }
@@ -34,6 +39,11 @@ export class ResourceJobSource implements IJobSource {
       return new JobClass(Object.assign(job, resource));
     });
   }
+}
+
+/** Whether `value` (a loaded job source) is a ResourceJobSource. */
+export function isResourceJobSource(value: unknown): value is ResourceJobSource {
+  return value instanceof ResourceJobSource;
 }
 
 export function defineResourceJobs(name: string, classes: readonly ResourceJobClass[]): ResourceJobSource {

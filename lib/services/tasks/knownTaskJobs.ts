@@ -1,10 +1,7 @@
 import type { Config } from '../config/loadConfig.ts';
-import { jobSectionNames } from '../job/jobSections.ts';
-import { findJobSourceInterface } from '../job/sourceInterface.ts';
-import { toError } from '../job/interfaces/errors.ts';
+import { loadConfiguredSources } from '../job/configuredSources.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { isTaskJobSet, type TaskJobSet } from './taskJobs.ts';
-import { isTaskSection, taskSectionSourceInterface } from './taskSection.ts';
 
 /** A job name a config can run: the set that defines it and the job section that runs it. */
 export interface KnownTaskJob {
@@ -21,20 +18,11 @@ export interface KnownTaskJob {
  */
 export async function knownTaskJobs(config: Config, logger?: Logger): Promise<Map<string, KnownTaskJob>> {
   const known = new Map<string, KnownTaskJob>();
-  for (const section of jobSectionNames(config)) {
-    const keys = config.section(section);
-    const path = keys.optional<string>('source_interface');
-    if (!path && !isTaskSection(keys)) continue;
-    try {
-      const sourceInterface = isTaskSection(keys) ? taskSectionSourceInterface(section, keys) : await findJobSourceInterface(path!);
-      // A declared source that runs none of its types as task jobs would be loaded for nothing,
-      // but the declaration does not say what kind of source it is: load it.
-      const source = await sourceInterface.load();
-      if (!isTaskJobSet(source)) continue;
-      for (const name of source.names) if (!known.has(name)) known.set(name, { name, jobs: source, section });
-    } catch (thrown) {
-      logger?.debug(`[${section}]: its job source could not be loaded (${toError(thrown).message}); skipped.`);
-    }
+  // A declared source that runs none of its types as task jobs is loaded for nothing, but the
+  // declaration does not say what kind of source it is.
+  for (const { section, source } of await loadConfiguredSources(config, logger)) {
+    if (!isTaskJobSet(source)) continue;
+    for (const name of source.names) if (!known.has(name)) known.set(name, { name, jobs: source, section });
   }
   return known;
 }

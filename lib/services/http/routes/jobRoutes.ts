@@ -1,19 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import {
   cancelJob, changeJobStatus, listJobs, listOopsReports, pruneOldJobs, pruneOldOops, showJob, showOops, unservedJobTypes,
   BadAdminRequest, type JobAction, type Operator,
 } from '../../admin/index.ts';
-import { selectJobSummary } from '../../admin/sql/selectJobSummary.ts';
 import { parseValue } from '../../config/datatypes.ts';
 import type { Config } from '../../config/loadConfig.ts';
 import type { Logger } from '../../scripts/logger.ts';
-import { createJob } from '../../tasks/createJob.ts';
 import type { KnownTaskJob } from '../../tasks/knownTaskJobs.ts';
-import { ERROR_SCHEMA } from '../errorSchema.ts';
+import { withClient } from '../withClient.ts';
+import { registerEnqueueRoute } from './enqueueRoute.ts';
+import type { KnownResourceJob } from '../../resources/knownResourceJobs.ts';
 import {
-  CREATED_JOB, JOB_CHANGE, JOB_DETAILS, JOB_LISTING, OOPS_LISTING, OOPS_REPORT, PRUNE_REPORT, SHARED_SCHEMAS, STATUS_NAMES, UNSERVED_REPORT,
+  ERRORS, JOB_ID_PARAMS, JOB_CHANGE, JOB_DETAILS, JOB_LISTING, OOPS_LISTING, OOPS_REPORT, PRUNE_REPORT, SHARED_SCHEMAS, STATUS_NAMES, UNSERVED_REPORT,
 } from './jobSchemas.ts';
 
 export interface JobRoutesOptions {
@@ -24,29 +23,13 @@ export interface JobRoutesOptions {
   errorDir: string;
   /** The multi-step job names POST /jobs may create (knownTaskJobs of the config). */
   taskJobs: ReadonlyMap<string, KnownTaskJob>;
+  /** The job classes on resources POST /jobs may enqueue (knownResourceJobs of the config). */
+  resourceJobs: ReadonlyMap<string, KnownResourceJob>;
   /** The largest page of GET /jobs. */
   maxPageSize: number;
   logger: Logger;
 }
 
-/** The pool under the DataSource: the admin service layer works on plain pg clients. */
-async function withClient<T>(dataSource: DataSource, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    return await use(client);
-  } catch (error) {
-    // A connection that failed mid-statement is not given back to the pool.
-    if ((error as { code?: string }).code === undefined && /connection|terminat/i.test((error as Error).message)) broken = error as Error;
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
-const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA } as const;
-const JOB_ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } }, required: ['id'], additionalProperties: false } as const;
 const DURATION = { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?$', description: 'A duration such as 30d, 12h, 90m; a bare number is seconds' } as const;
 
 function durationMs(text: string): number {
@@ -195,63 +178,4 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
   });
 
   registerEnqueueRoute(app, options);
-}
-
-/**
- * POST /jobs: create a multi-step job by name (the create_job path, with its creation hook).
- * The body is validated against the schema of the job name it names (its definition's
- * workspaceSchema), chosen by `name` (a discriminator): /openapi.json lists one per name. An
- * unknown name is refused before that, listing the known ones.
- */
-function registerEnqueueRoute(app: FastifyInstance, options: JobRoutesOptions): void {
-  const names = [...options.taskJobs.keys()].sort();
-  const common = {
-    queue: { type: 'string', minLength: 1, maxLength: 200, default: 'default' },
-    priority: { type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647, default: 0 },
-    scheduledStart: { type: 'string', format: 'date-time', description: 'Not run before this time' },
-  };
-  const perName = names.map((name) => ({
-    type: 'object',
-    title: name,
-    additionalProperties: false,
-    required: ['name'],
-    properties: {
-      name: { const: name },
-      workspace: options.taskJobs.get(name)!.jobs.definition(name)?.workspaceSchema ?? { type: 'object' },
-      ...common,
-    },
-  }));
-  const known = names.length > 0 ? names.join(', ') : 'none (no job section of the config runs multi-step jobs)';
-  app.post('/jobs', {
-    config: { access: 'admin' },
-    schema: {
-      summary: 'Create a multi-step job by name, with its initial workspace (validated by the schema of that name)',
-      tags: ['jobs'],
-      body: names.length > 0
-        ? { type: 'object', required: ['name'], discriminator: { propertyName: 'name' }, oneOf: perName }
-        : { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
-      response: { 201: CREATED_JOB, ...ERRORS },
-    },
-    // Before the schema: an unknown name gets a message that lists the known ones.
-    preValidation: async (request, reply) => {
-      const name = (request.body as { name?: unknown } | null)?.name;
-      if (typeof name !== 'string' || !options.taskJobs.has(name)) {
-        const what = typeof name === 'string' ? `unknown job name '${name}'` : 'the body must name a job: {"name": "<job name>", "workspace": {...}}';
-        return reply.code(400).send({ error: 'Bad Request', message: `${what}; known job names: ${known}` });
-      }
-    },
-  }, async (request, reply) => {
-    const body = request.body as { name: string; workspace?: Record<string, unknown>; queue: string; priority: number; scheduledStart?: string };
-    const { jobs } = options.taskJobs.get(body.name)!;
-    const created = await createJob(options.dataSource.manager, jobs, body.name, {
-      workspace: body.workspace ?? {},
-      queueName: body.queue,
-      priority: body.priority,
-      ...(body.scheduledStart ? { scheduledStart: new Date(body.scheduledStart) } : {}),
-    });
-    options.logger.info(`api:${request.apiToken!.name} created job ${created.id} (${body.name}) in queue ${body.queue}.`);
-    const summary = await withClient(options.dataSource, (client) => selectJobSummary(client, created.id));
-    reply.code(201);
-    return { job: summary, workspace: created.workspace ?? {} };
-  });
 }

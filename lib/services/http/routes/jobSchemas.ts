@@ -1,5 +1,10 @@
 // The JSON schemas of the jobs API's answers: Fastify serialises every answer through them
 // (a field not named here never leaves the server) and /openapi.json publishes them.
+import { ERROR_SCHEMA } from '../errorSchema.ts';
+
+/** The error answers every route may give. */
+export const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA } as const;
+export const JOB_ID_PARAMS = { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: 9_007_199_254_740_991 } }, required: ['id'], additionalProperties: false } as const;
 const text = { type: 'string' } as const;
 const nullableText = { type: ['string', 'null'] } as const;
 const time = { type: 'string', format: 'date-time' } as const;
@@ -126,8 +131,21 @@ export const OOPS_REPORT = {
 
 export const CREATED_JOB = {
   type: 'object',
-  properties: { job: { $ref: 'JobSummary#' }, workspace: anyObject },
+  properties: {
+    job: { $ref: 'JobSummary#' },
+    workspace: anyObject,
+    predictedExists: { type: 'boolean', description: 'Jobs on resources: whether the resource is predicted to exist when the job runs' },
+    decidedBy: { type: 'integer', description: 'Jobs on resources: the pending CREATE or DELETE job that decided the prediction (absent when the resource type did)' },
+  },
   required: ['job'],
+} as const;
+
+/** A job on a resource refused at enqueue (404 predicted missing, 409 already exists): it was
+ * recorded, FAILED with the message as its error, and never runs. */
+export const REFUSED_JOB = {
+  type: 'object',
+  properties: { error: text, message: text, jobId: integer, job: { $ref: 'JobSummary#' } },
+  required: ['error', 'message', 'jobId', 'job'],
 } as const;
 
 export const SHARED_SCHEMAS = [JOB_SUMMARY, OOPS_SUMMARY, ADMIN_LOG_ROW];

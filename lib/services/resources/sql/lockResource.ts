@@ -7,7 +7,11 @@ import { runStatement } from '../../job/sql/jobRow.ts';
 // and of the name: unrelated resources collide rarely, and a collision only makes them wait.
 // The isolation level comes back too: under REPEATABLE READ or SERIALIZABLE the transaction's
 // snapshot may be older than the lock, and the prediction would read a stale queue.
-const TEXT = `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))::text AS locked,
+/** The lock's call, for the statements elsewhere that must take the same lock (the
+ * operators' retry of a job on a resource); $1 the type, $2 the name. */
+export const RESOURCE_LOCK_CALL = 'pg_advisory_xact_lock(hashtext($1), hashtext($2))';
+
+const TEXT = `SELECT ${RESOURCE_LOCK_CALL}::text AS locked,
   current_setting('transaction_isolation') AS isolation`;
 
 /** Lock resource (type, name) until the caller's transaction ends; returns its isolation level. */
