@@ -3,6 +3,7 @@
 // three connections, and a server's max_connections is shared by every test file.
 import test, { type ExecutionContext } from 'ava';
 import { JobState } from '../lib/services/board/boardJob.ts';
+import { BoardWatch, WatchAborted } from '../lib/services/board/boardWatch.ts';
 import { JobFailure, NotFound, UnclaimableJob } from '../lib/services/board/errors.ts';
 import { JobBoard, POSTED, REMOVAL, type BoardEventDetails } from '../lib/services/board/jobBoard.ts';
 import { BOARD_JOB_TYPE } from '../lib/services/board/sql/boardRow.ts';
@@ -396,4 +397,12 @@ test.serial('board notifications are typed payloads of the one channel; malforme
   t.deepEqual(parsePayload(encodePayload(payload)), payload);
   t.deepEqual(parsePayload('{"kind": "board", "event": "exploded", "board": "b", "id": 7}'), { invalid: 'board without a known event, a board name and a job id' });
   t.deepEqual(parsePayload('{"kind": "board", "event": "removal", "board": "b", "id": "7"}'), { invalid: 'board without a known event, a board name and a job id' });
+});
+
+test('a wait given a signal that is already aborted fails at once and leaves no timer behind (it would keep the process alive)', async (t) => {
+  const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  const before = timers();
+  const watch = new BoardWatch(() => true, () => undefined);
+  await t.throwsAsync(watch.until(600_000, AbortSignal.abort()), { instanceOf: WatchAborted });
+  t.is(timers(), before);
 });

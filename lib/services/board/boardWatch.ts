@@ -41,12 +41,13 @@ export class BoardWatch {
 
   /** Resolve when the signal comes or `ms` pass (undefined: no limit); reject on abort or close. */
   async until(ms: number | undefined, signal?: AbortSignal): Promise<void> {
+    // Before any timer: a throw here must leave nothing behind to keep the process alive.
+    if (signal?.aborted) throw new WatchAborted('aborted');
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const waits: Array<Promise<void>> = [this.fired];
     if (ms !== undefined) waits.push(new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))));
     if (signal) {
-      if (signal.aborted) throw new WatchAborted('aborted');
       waits.push(new Promise<void>((_, reject) => {
         onAbort = () => reject(new WatchAborted('aborted'));
         signal.addEventListener('abort', onAbort, { once: true });
