@@ -6,7 +6,7 @@ import { alternate, newSeries, scaled, type BenchContext, type CaseResult } from
 import { enqueueEach } from '../resourceJobs.ts';
 
 export async function resourceEnqueue(context: BenchContext): Promise<CaseResult> {
-  const jobs = scaled(context, 5_000);
+  const jobs = scaled(context, 2_000);
   const resources = Math.max(2, scaled(context, 1_000));
   const result: CaseResult = {
     id: 'm',
