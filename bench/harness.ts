@@ -59,32 +59,42 @@ export interface CaseResult {
   graphile: Series;
   notes: string[];
   extra?: Record<string, unknown>;
+  /** Cases of jobsystem alone (m to o, jobs on resources: graphile-worker has no resource
+   * rule): what the two series hold instead of jobsystem and graphile-worker. */
+  columns?: { jobsystem: string; graphile: string };
   /** 1, 5 and 15 minute load averages when the case started and ended: the machine may be
    * shared, and a busy one slows both projects' runs. */
   loadAverage?: { start: number[]; end: number[] };
 }
 
-/** Run `runs[project]` `repeat` times each, alternating; a failed run is recorded, not thrown. */
+/** Run `runs[project]` `repeat` times each, alternating; a failed run is recorded, not thrown.
+ * `labels`: the names the log gives the two series (default: the projects'). */
 export async function alternate(
   context: BenchContext,
   caseId: string,
   runs: Record<Project, (rep: number) => Promise<Sample>>,
   series: Record<Project, Series>,
   repeat = context.repeat,
+  labels: Record<Project, string> = { jobsystem: 'jobsystem', graphile: 'graphile' },
 ): Promise<void> {
   for (let rep = 1; rep <= repeat; rep++) {
     const order: Project[] = rep % 2 === 1 ? ['jobsystem', 'graphile'] : ['graphile', 'jobsystem'];
-    for (const project of order) {
-      try {
-        const sample = await runs[project](rep);
-        series[project].samples.push(sample);
-        context.say(`  ${caseId} ${project.padEnd(9)} rep ${rep}: ${format(sample.value)}${sample.peakRssKb ? `, peak RSS ${(sample.peakRssKb / 1024).toFixed(0)} MB` : ''}`);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        series[project].errors.push(`rep ${rep}: ${message}`);
-        context.say(`  ${caseId} ${project.padEnd(9)} rep ${rep}: FAILED: ${message}`);
-      }
-    }
+    for (const project of order) await measure(context, `${caseId} ${labels[project]}`, rep, series[project], () => runs[project](rep));
+  }
+}
+
+/** One run of a series: its sample recorded and logged, or its failure (not thrown). */
+export async function measure(context: BenchContext, name: string, rep: number, series: Series, run: () => Promise<Sample>): Promise<Sample | null> {
+  try {
+    const sample = await run();
+    series.samples.push(sample);
+    context.say(`  ${name.padEnd(11)} rep ${rep}: ${format(sample.value)}${sample.peakRssKb ? `, peak RSS ${(sample.peakRssKb / 1024).toFixed(0)} MB` : ''}`);
+    return sample;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    series.errors.push(`rep ${rep}: ${message}`);
+    context.say(`  ${name.padEnd(11)} rep ${rep}: FAILED: ${message}`);
+    return null;
   }
 }
 

@@ -4,7 +4,6 @@ import { ResourceJob } from '../lib/services/resources/resourceJob.ts';
 import { defineResourceJobs } from '../lib/services/resources/resourceJobSource.ts';
 import { ResourceOption } from '../lib/services/resources/resourceOptions.ts';
 import { registerResourceType } from '../lib/services/resources/resourceTypes.ts';
-import { SimpleJob } from '../lib/services/job/simpleJob.ts';
 
 export const benchSlotType = registerResourceType<{ name: string }>({
   name: 'benchslot',
@@ -20,11 +19,6 @@ export class NoopResourceJob extends ResourceJob {
   async perform(): Promise<null> {
     return null;
   }
-}
-
-/** The same nothing, on no resource. */
-export class NoopPlainJob extends SimpleJob {
-  async run(): Promise<void> {}
 }
 
 export const noopResourceJobs = defineResourceJobs('NoopResourceJob', [NoopResourceJob]);

@@ -2,7 +2,7 @@
 //   BENCH_SCALE=0.05 npm run bench   a quick smoke run (5% of the jobs)
 //   BENCH_REPEAT=5 npm run bench     more repetitions (default 3)
 //   BENCH_CASES=a,b npm run bench    some cases only (f and g need c: it runs too; h and i
-//                                    are one measurement)
+//                                    are one measurement, and so are n and o)
 // Results: the table below, bench/results/latest.json and bench/results/latest.md.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -17,6 +17,8 @@ import { idle } from './cases/idle.ts';
 import { latency } from './cases/latency.ts';
 import { memory } from './cases/memory.ts';
 import { oneAtATime } from './cases/oneAtATime.ts';
+import { resourceDrain } from './cases/resourceDrain.ts';
+import { resourceEnqueue } from './cases/resourceEnqueue.ts';
 import { sustained } from './cases/sustained.ts';
 import * as graphile from './graphile.ts';
 import { LOG_DIR, type BenchContext, type CaseResult } from './harness.ts';
@@ -24,6 +26,7 @@ import * as jobsystem from './jobsystem.ts';
 import { machineInfo } from './machine.ts';
 import { adminUrl, dropDatabase, serverSettings, serverVersion } from './postgres.ts';
 import { killChildrenOnInterrupt, rssMethod } from './process.ts';
+import { RESOURCE_TEMPLATE } from './resourceJobs.ts';
 import { summarise } from './summary.ts';
 import { markdown, textTable } from './table.ts';
 
@@ -35,7 +38,7 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
+const ALL_CASES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o'];
 
 async function main(): Promise<number> {
   const started = performance.now();
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
   const wanted = new Set((process.env.BENCH_CASES || ALL_CASES.join(',')).split(',').map((id) => id.trim()));
   if (wanted.has('f') || wanted.has('g')) wanted.add('c');
   if (wanted.has('h') || wanted.has('i')) ['h', 'i'].forEach((id) => wanted.add(id));
+  if (wanted.has('n') || wanted.has('o')) ['n', 'o'].forEach((id) => wanted.add(id));
   killChildrenOnInterrupt();
   const say = (message: string) => console.log(message);
 
@@ -91,8 +95,10 @@ async function main(): Promise<number> {
   await runCase('j', () => sustained(context, tuning));
   await runCase('k', () => idle(context));
   await runCase('l', () => emptyCronMinute(context));
+  await runCase('m', () => resourceEnqueue(context));
+  await runCase('n', () => resourceDrain(context));
 
-  for (const name of [jobsystem.DATABASE, jobsystem.HISTORY_TEMPLATE, graphile.DATABASE]) await dropDatabase(admin, name);
+  for (const name of [jobsystem.DATABASE, jobsystem.HISTORY_TEMPLATE, RESOURCE_TEMPLATE, graphile.DATABASE]) await dropDatabase(admin, name);
 
   const durationS = (performance.now() - started) / 1000;
   const rows = summarise(results);

@@ -18,8 +18,10 @@ export interface SummaryRow {
   met: boolean | null;
   /** What the target was judged on, when it is not the ratio. */
   judgedOn?: string;
-  /** Case f: jobsystem's f / c of runs made back to back, one per repetition. */
+  /** Cases f and o: the shares of runs made back to back, one per repetition. */
   pairedShares?: number[];
+  /** Cases of jobsystem alone: what the two columns hold (CaseResult.columns). */
+  columns?: CaseResult['columns'];
 }
 
 export function median(values: number[]): number | null {
@@ -66,6 +68,16 @@ const TARGETS: Record<string, { text: string; judge: Judge }> = {
     judge: (row) => ({ met: row.jobsystem === null ? null : row.jobsystem <= 150, judgedOn: row.jobsystem === null ? undefined : `${row.jobsystem.toFixed(0)} MB` }),
   },
   l: { text: 'ratio <= 1', judge: atMost(1) },
+  m: { text: 'none', judge: () => ({ met: null }) },
+  n: { text: 'none', judge: () => ({ met: null }) },
+  o: {
+    text: 'with >= 0.9 x without (paired runs)',
+    judge: (row) => {
+      const paired = median(row.pairedShares ?? []);
+      if (paired === null) return { met: null, judgedOn: 'no pair measured' };
+      return { met: paired >= 0.9, judgedOn: `with/without = ${paired.toFixed(2)}` };
+    },
+  },
 };
 
 export function summarise(results: CaseResult[]): SummaryRow[] {
@@ -86,6 +98,7 @@ export function summarise(results: CaseResult[]): SummaryRow[] {
       target: TARGETS[result.id]?.text ?? 'none',
       met: null,
       pairedShares: (result.extra as { pairedShares?: number[] } | undefined)?.pairedShares,
+      columns: result.columns,
     };
   });
   const byId = new Map(rows.map((row) => [row.id, row]));

@@ -16,12 +16,14 @@ function met(row: SummaryRow): string {
   return `${row.met ? 'met' : 'NOT met'}${judged}`;
 }
 
+// A case of jobsystem alone (no graphile-worker counterpart) names what each column holds.
 function cells(row: SummaryRow): string[] {
+  const label = (text: string, side?: string) => (row.columns ? `${text} (${side})` : text);
   return [
     `${row.id}. ${row.title}`,
-    number(row.jobsystem, row.unit),
-    number(row.graphile, row.unit),
-    row.ratio === null ? 'n/a' : `${row.ratio.toFixed(2)}x`,
+    label(number(row.jobsystem, row.unit), row.columns?.jobsystem),
+    label(number(row.graphile, row.unit), `${row.columns?.graphile}; graphile-worker n/a`),
+    row.ratio === null ? 'n/a' : label(`${row.ratio.toFixed(2)}x`, `${row.columns?.jobsystem} / ${row.columns?.graphile}`),
     `${row.better} is better`,
     row.target,
     met(row),
@@ -50,13 +52,14 @@ export function markdown({ machine, settings, rows, results }: MarkdownInput): s
   out.push(`Measured ${machine.date} by \`npm run bench\` (BENCH_SCALE=${settings.scale}, BENCH_REPEAT=${settings.repeat}; the whole run took ${(settings.durationS / 60).toFixed(1)} min).`, '');
   out.push(`Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; ${machine.postgres}`);
   out.push(`(${Object.entries(machine.postgresSettings).map(([key, value]) => `${key} ${value}`).join(', ')}); graphile-worker ${machine.graphileWorker}; jobsystem ${machine.jobsystemCommit}.`, '');
-  out.push('Medians of the repetitions; each repetition runs jobsystem and graphile-worker one after the other, alternating which goes first, each on a fresh copy of its database. The ratio is jobsystem / graphile-worker of the value in the case\'s unit: for jobs/s above 1 favours jobsystem, for ms and MB below 1 does.', '');
+  out.push('Medians of the repetitions; each repetition runs jobsystem and graphile-worker one after the other, alternating which goes first, each on a fresh copy of its database. The ratio is jobsystem / graphile-worker of the value in the case\'s unit: for jobs/s above 1 favours jobsystem, for ms and MB below 1 does. Cases m to o are jobsystem alone (jobs on resources; graphile-worker has no resource rule): their two columns are the two jobsystem runs named in them, and the ratio is the first / the second.', '');
   out.push(`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`);
   for (const row of rows) out.push(`| ${cells(row).join(' | ')} |`);
   out.push('', '## How each side was run', '');
   for (const result of results) {
     out.push(`**${result.id}. ${result.title}** (${result.jobs.toLocaleString('en-US')} jobs)`, '');
-    for (const [name, series] of [['jobsystem', result.jobsystem], ['graphile-worker', result.graphile]] as const) {
+    const names = result.columns ? [`jobsystem ${result.columns.jobsystem}`, `jobsystem ${result.columns.graphile}`] : ['jobsystem', 'graphile-worker'];
+    for (const [name, series] of [[names[0]!, result.jobsystem], [names[1]!, result.graphile]] as const) {
       const values = series.samples.map((sample) => number(sample.value, result.unit)).join(', ') || 'none';
       const cpu = median(series.samples.flatMap((sample) => (sample.cpuMs == null ? [] : [sample.cpuMs])));
       const rss = median(series.samples.flatMap((sample) => (sample.peakRssKb == null ? [] : [sample.peakRssKb / 1024])));
