@@ -3,9 +3,11 @@
 // many statements a job's first statement waits behind on its connection after the claim.
 import test from 'ava';
 import pg from 'pg';
+import { openDataSource } from '../lib/services/database/dataSource.ts';
 import { JobRunner } from '../lib/services/job/runner.ts';
 import { makeOopsFiler } from '../lib/services/oops/filer.ts';
 import { ListLogger } from '../lib/services/scripts/logger.ts';
+import { WorkerLane } from '../lib/services/worker/workerLane.ts';
 import { IDeclaredScriptedJobSource, ScriptedJob } from './helpers/scriptedJob.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 
@@ -70,3 +72,32 @@ for (const mode of [{ name: 'own transaction', quickJobMs: 0, finish: 'UPDATE jo
     t.deepEqual(statements, ['claim', 'START TRANSACTION', 'SELECT 1', mode.finish, 'COMMIT', 'claim']);
   });
 }
+
+test.serial("a woken worker's run of a quick job: claim, START TRANSACTION, the job, its finish, COMMIT; no empty claim", async (t) => {
+  const dataSource = await openDataSource(db().url, { applicationName: 'jobsystem worker round trips', poolSize: 3 });
+  const source = await IDeclaredScriptedJobSource.load();
+  const { logger, fileOops } = options();
+  const lane = new WorkerLane({ section: 'rt', source, dataSource, logger, executors: [], runnerOptions: { fileOops } });
+  const running = lane.run();
+  try {
+    // The first wake learns that the job class is quick; the second is the one counted.
+    for (let wake = 1; wake <= 2; wake++) {
+      await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [MARK] });
+      const stop = recordQueries();
+      lane.poke();
+      const deadline = Date.now() + 60_000;
+      while (lane.completed < wake && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+      const sent = stop();
+      t.is(lane.completed, wake);
+      if (wake === 1) continue;
+      const { statements, beforeFirst } = summary(sent);
+      t.log(statements);
+      t.is(beforeFirst, 1);
+      t.deepEqual(statements, ['claim', 'START TRANSACTION', 'SELECT 1', 'WITH finished', 'COMMIT']);
+    }
+  } finally {
+    lane.stop();
+    await running;
+    await lane.close();
+  }
+});
