@@ -11,11 +11,21 @@ interface RawClient {
  * savepoint), while the cost of a commit is shared by the batch. Between two jobs one round
  * trip releases the last savepoint and sets the next; the jobs that completed are marked
  * COMPLETED by one statement just before COMMIT. Opened on first use.
+ *
+ * START TRANSACTION is not a round trip of its own: it goes just before the transaction's
+ * first statement, and when that statement is a job's, the job needs no savepoint (a job
+ * that fails there rolls the whole transaction back: nothing else has written in it yet, and
+ * the next statement starts a new one). A woken worker's one job then waits behind one
+ * statement after its claim (START TRANSACTION), not two (START TRANSACTION, SAVEPOINT).
+ * TypeORM's query runner is told that its transaction is active from the start, so a job's
+ * own manager.transaction() nests in it as a savepoint, as before.
  */
 export class BatchTransaction {
   private queryRunner: QueryRunner | undefined;
   private client: RawClient | undefined;
   private inSavepoint = false;
+  /** START TRANSACTION has been sent on the open connection. */
+  private begun = false;
   private completed: number[] = [];
   private members: number[] = [];
   private afterCommit: Array<() => void | Promise<void>> = [];
@@ -35,15 +45,12 @@ export class BatchTransaction {
     if (!this.queryRunner || !this.client) {
       const queryRunner = this.dataSource.createQueryRunner();
       await queryRunner.connect();
-      try {
-        await queryRunner.startTransaction();
-      } catch (error) {
-        await queryRunner.release();
-        throw error;
-      }
+      // What startTransaction() would record; START TRANSACTION itself is sent by begin().
+      Object.assign(queryRunner, { isTransactionActive: true, transactionDepth: 1 });
       this.queryRunner = queryRunner;
       this.client = (queryRunner as unknown as { databaseConnection: RawClient }).databaseConnection;
       this.inSavepoint = false;
+      this.begun = false;
       this.openedAt = Date.now();
     }
     return { queryRunner: this.queryRunner, client: this.client };
@@ -59,31 +66,57 @@ export class BatchTransaction {
     // The savepoint is set just before the job's first statement on this connection: a
     // job that does not touch the database costs no round trip at all. The connection
     // runs its queries in order, so the savepoint need not be awaited before the statement.
+    // The transaction's first statement starts it instead (see above).
     const original = client.query;
     let savepointSet = false;
+    let startedHere = false;
     client.query = (...args: unknown[]) => {
-      if (!savepointSet) {
-        savepointSet = true;
-        const savepoint = original.call(client, this.inSavepoint ? 'RELEASE SAVEPOINT job; SAVEPOINT job' : 'SAVEPOINT job') as Promise<unknown>;
-        this.inSavepoint = true;
+      if (!savepointSet && !startedHere) {
+        let first: string;
+        if (this.begun) {
+          savepointSet = true;
+          first = this.inSavepoint ? 'RELEASE SAVEPOINT job; SAVEPOINT job' : 'SAVEPOINT job';
+          this.inSavepoint = true;
+        } else {
+          startedHere = true;
+          this.begun = true;
+          first = 'START TRANSACTION';
+        }
         // If it fails, the statement queued behind it fails too, and reports the error.
-        savepoint.catch(() => undefined);
+        (original.call(client, first) as Promise<unknown>).catch(() => undefined);
       }
       return original.apply(client, args);
     };
     try {
       await work(queryRunner.manager);
     } catch (error) {
+      client.query = original;
       if (savepointSet) await original.call(client, 'ROLLBACK TO SAVEPOINT job');
+      else if (startedHere) {
+        // Only this job wrote in the transaction: roll it all back; the next statement
+        // starts a new one.
+        this.begun = false;
+        await original.call(client, 'ROLLBACK');
+      }
       throw error;
     } finally {
       client.query = original;
     }
   }
 
+  /** Send START TRANSACTION now if no statement has yet (before statements that are no job's). */
+  private async begin(client: RawClient): Promise<void> {
+    if (this.begun) return;
+    this.begun = true;
+    this.inSavepoint = false;
+    await client.query('START TRANSACTION');
+  }
+
   /** Statements after a failed step (requeue, fail...), in the same transaction. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return work((await this.open()).queryRunner.manager);
+    const { queryRunner, client } = await this.open();
+    await this.begin(client);
+    return work(queryRunner.manager);
   }
 
   /** The job finished its step: mark it COMPLETED at commit, then call `onCommitted`. */
@@ -107,6 +140,8 @@ export class BatchTransaction {
   async commit(): Promise<number[]> {
     const queryRunner = this.queryRunner;
     if (!queryRunner) return [];
+    const client = this.client!;
+    const begun = this.begun;
     const completed = this.completed;
     const members = this.members;
     const callbacks = this.afterCommit;
@@ -115,13 +150,21 @@ export class BatchTransaction {
     this.completed = [];
     this.members = [];
     this.afterCommit = [];
+    this.begun = false;
     try {
-      const finished = await finishJobs(queryRunner.manager, completed, this.owner, 'COMPLETED');
-      if (finished !== completed.length) {
-        await queryRunner.rollbackTransaction();
-        return members;
+      if (!begun && completed.length === 0) {
+        // Nothing was written (every job of it failed at its first statement, or touched
+        // nothing): there is nothing to commit.
+        Object.assign(queryRunner, { isTransactionActive: false, transactionDepth: 0 });
+      } else {
+        if (!begun) await client.query('START TRANSACTION');
+        const finished = await finishJobs(queryRunner.manager, completed, this.owner, 'COMPLETED');
+        if (finished !== completed.length) {
+          await queryRunner.rollbackTransaction();
+          return members;
+        }
+        await queryRunner.commitTransaction();
       }
-      await queryRunner.commitTransaction();
     } catch (error) {
       if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -135,12 +178,15 @@ export class BatchTransaction {
   /** Roll back whatever is open (after an error that is not a job's own). */
   async abandon(): Promise<void> {
     const queryRunner = this.queryRunner;
+    const begun = this.begun;
     this.queryRunner = undefined;
     this.client = undefined;
+    this.begun = false;
     this.completed = [];
     this.members = [];
     this.afterCommit = [];
     if (!queryRunner) return;
+    if (!begun) Object.assign(queryRunner, { isTransactionActive: false, transactionDepth: 0 });
     if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
     await queryRunner.release();
   }

@@ -74,6 +74,23 @@ export interface JobRunnerOptions {
    * start a new job without those statements first, and keeps it on for its periodic runs
    * (the heartbeat of a long run still takes back expired jobs either way). */
   housekeeping?: boolean;
+  /** Run times learnt by earlier runs (a long-running worker keeps one per lane and passes it
+   * to every run): the first job of a class known to be quick joins a batch transaction, and
+   * the first claim takes as many jobs as are expected to start within claimAheadMs, instead
+   * of one. Updated as this run's jobs run. Default: a fresh one. */
+  runTimes?: RunTimes;
+  /** End a work loop when a claim takes fewer jobs than it asked for (there were no more):
+   * no second claim to find the queue empty, and no other loop started to find it empty
+   * either. For a long-running worker, which is woken again for jobs inserted meanwhile (a
+   * notification) and looks at the queues again at once when a run left jobs WAITING; a cron
+   * run keeps claiming until a claim finds nothing (default false). */
+  endOnShortClaim?: boolean;
+}
+
+/** Average run times (ms, decaying): per job class, and of every job. */
+export interface RunTimes {
+  averageMs: Map<string, number>;
+  recentJobMs?: number;
 }
 
 /** What happened to one job, and why. */
@@ -118,7 +135,7 @@ export class JobRunner {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly quickJobMs: number;
-  private readonly averageMs = new Map<string, number>();
+  private readonly runTimes: RunTimes;
   private stopping = false;
   /** A job crashed this process: nothing more is committed; it is about to exit. */
   private crashed = false;
@@ -128,8 +145,6 @@ export class JobRunner {
   readonly queues: readonly string[];
   /** Jobs whose run() has started and not ended: the suspects of a crash. */
   private readonly inFlight = new Set<IRunnableJob>();
-  /** Average run time of every job this runner ran (ms), for how far ahead to claim. */
-  private recentJobMs: number | undefined;
   private readonly claimAheadMs: number;
   /** Suspects this run has run (claimSuspectJob passes over them). */
   private readonly suspectsRun = new Set<number>();
@@ -154,6 +169,7 @@ export class JobRunner {
     this.maxRecordedJobs = options.maxRecordedJobs ?? Infinity;
     this.claimAheadMs = options.claimAheadMs ?? 1000;
     this.queues = options.queues && options.queues.length > 0 ? [...options.queues] : ['default'];
+    this.runTimes = options.runTimes ?? { averageMs: new Map() };
   }
 
   private get suspectExecutor(): JobExecutor | undefined {
@@ -372,8 +388,9 @@ export class JobRunner {
    * share of batchSize; one while no job has run yet. */
   private claimLimit(): number {
     const share = Math.max(1, Math.ceil(this.batchSize / this.concurrency));
-    if (this.recentJobMs === undefined) return 1;
-    return Math.max(1, Math.min(share, Math.floor(this.claimAheadMs / Math.max(this.recentJobMs, 0.001))));
+    const { recentJobMs } = this.runTimes;
+    if (recentJobMs === undefined) return 1;
+    return Math.max(1, Math.min(share, Math.floor(this.claimAheadMs / Math.max(recentJobMs, 0.001))));
   }
 
   /** Claim and run until nothing is left; `onFirstClaim` (the run's first loop) is told
@@ -382,9 +399,10 @@ export class JobRunner {
     const manager = this.options.dataSource.manager;
     try {
       while (!this.stopping) {
+        const limit = this.claimLimit();
         const claimed = await claimJobs(manager, {
           jobTypes: source.jobTypes,
-          limit: this.claimLimit(),
+          limit,
           leaseMs: this.leaseMs,
           owner: this.owner,
           runStartedAt: this.runStartedAt,
@@ -392,8 +410,10 @@ export class JobRunner {
         });
         if (claimed.length === 0) return;
         this.runStartedAt ??= claimed[0]!.dateStarted;
-        onFirstClaim?.(true);
+        const short = this.options.endOnShortClaim === true && claimed.length < limit;
+        onFirstClaim?.(!short);
         await this.runBatch(await this.wrap(source, claimed));
+        if (short) return;
       }
     } finally {
       // Nothing claimed, stopped or failed: the other loops need not start (a second call is a no-op).
@@ -497,7 +517,7 @@ export class JobRunner {
   }
 
   private isQuick(job: IRunnableJob): boolean {
-    const average = this.averageMs.get(job.constructor.name);
+    const average = this.runTimes.averageMs.get(job.constructor.name);
     // A class not seen yet runs alone first, unless every job is to share (quickJobMs Infinity).
     return average === undefined ? this.quickJobMs === Infinity : average < this.quickJobMs;
   }
@@ -509,9 +529,10 @@ export class JobRunner {
       this.inFlight.delete(job);
       const elapsed = performance.now() - started;
       const name = job.constructor.name;
-      const previous = this.averageMs.get(name);
-      this.averageMs.set(name, previous === undefined ? elapsed : previous * 0.8 + elapsed * 0.2);
-      this.recentJobMs = this.recentJobMs === undefined ? elapsed : this.recentJobMs * 0.8 + elapsed * 0.2;
+      const times = this.runTimes;
+      const previous = times.averageMs.get(name);
+      times.averageMs.set(name, previous === undefined ? elapsed : previous * 0.8 + elapsed * 0.2);
+      times.recentJobMs = times.recentJobMs === undefined ? elapsed : times.recentJobMs * 0.8 + elapsed * 0.2;
     });
   }
 

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { IJobSource } from '../job/interfaces/job.ts';
-import { JobRunner, logJobCounts, type JobCounts, type JobExecutor, type JobRunnerOptions } from '../job/runner.ts';
+import { JobRunner, logJobCounts, type JobCounts, type JobExecutor, type JobRunnerOptions, type RunTimes } from '../job/runner.ts';
 import { handBackJobs } from '../job/sql/handBackJobs.ts';
 import type { Logger } from '../scripts/logger.ts';
 
@@ -50,6 +50,8 @@ export class WorkerLane {
    * it stops), not after every run, which may be one job. */
   private unreported = new Map<string, JobCounts>();
   private reportedAt = Date.now();
+  /** What this lane's runs have learnt of its jobs' run times, passed from run to run. */
+  private readonly runTimes: RunTimes = { averageMs: new Map() };
 
   constructor(readonly options: WorkerLaneOptions) {}
 
@@ -92,7 +94,8 @@ export class WorkerLane {
       // could start); the poll's cycles do that, and a long cycle's heartbeat.
       const housekeeping = this.housekeepingDue;
       this.housekeepingDue = false;
-      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, dataSource: this.options.dataSource, logger });
+      // A run ends when a claim comes back short: a job inserted after it notifies again.
+      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, runTimes: this.runTimes, endOnShortClaim: true, dataSource: this.options.dataSource, logger });
       this.runner = runner;
       try {
         if (this.handBackDue) {
