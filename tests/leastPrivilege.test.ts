@@ -2,13 +2,12 @@
 // section logs in as its own role), job code can do what its section's role may and nothing
 // more: no other role, no DDL, no other section's tables.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { listOops, readOops } from '../lib/services/oops/store.ts';
 import { reloadJob } from './helpers/factory.ts';
 import { runScript } from './helpers/runScript.ts';
 import { ScriptedJob } from './helpers/scriptedJob.ts';
+import { scriptedConfig } from './helpers/scriptedSection.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 
 const db = useTestDatabase(test, 'least_privilege');
@@ -64,26 +63,8 @@ function productionConfig(section: string, setup: Setup): string {
   const url = new URL(db().url);
   url.username = '';
   url.password = '';
-  const file = join(db().dir, `${section}.ini`);
-  writeFileSync(
-    file,
-    [
-      '[meta]',
-      `extends: ${db().configFile}`,
-      '',
-      '[database]',
-      `url: ${url}`,
-      '',
-      `[${section}]`,
-      'link: job_runner',
-      `dbuser: ${setup.role}`,
-      `dblogin: ${setup.login}`,
-      'dbpassword_env: JOBS_SECTION_PASSWORD',
-      'source_interface: tests.helpers.scriptedJob.IScriptedJobSource',
-      '',
-    ].join('\n'),
-  );
-  return file;
+  const keys = { dbuser: setup.role, dblogin: setup.login, dbpassword_env: 'JOBS_SECTION_PASSWORD' };
+  return scriptedConfig(db(), section, keys, '', { section, database: [`url: ${url}`] });
 }
 
 async function oopsValueOf(jobId: number): Promise<string | undefined> {

@@ -2,14 +2,13 @@
 // run as the section's role, every job runs exactly once with four runners through the
 // pooler, and the long-running worker listens past a transaction-mode pooler or polls.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { reloadJob } from './helpers/factory.ts';
 import { pgbouncerMissing, startPgbouncer, type Pgbouncer } from './helpers/pgbouncer.ts';
 import { runScript } from './helpers/runScript.ts';
 import { ScriptedJob } from './helpers/scriptedJob.ts';
-import { waitFor } from './helpers/scriptedSection.ts';
+import { scriptedConfig, waitFor } from './helpers/scriptedSection.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
 import { startWorker, type WorkerProcess } from './helpers/workerProcess.ts';
 
@@ -69,30 +68,8 @@ test.after.always(async () => {
 /** A production-like config: [database] url is PgBouncer's (no user), the section logs in as
  * `login` with its password from the environment and acts as ROLE. */
 function pooledConfig(name: string, pooler: 'session' | 'transaction', login: string, databaseKeys: string[] = []): string {
-  const file = join(db().dir, `${name}.ini`);
-  writeFileSync(
-    file,
-    [
-      '[meta]',
-      `extends: ${db().configFile}`,
-      '',
-      '[database]',
-      `url: ${bouncer!.url}`,
-      `pooler: ${pooler}`,
-      ...databaseKeys,
-      '',
-      '[scripted]',
-      'link: job_runner',
-      `dbuser: ${ROLE}`,
-      `dblogin: ${login}`,
-      'dbpassword_env: JOBS_POOLED_PASSWORD',
-      'source_interface: tests.helpers.scriptedJob.IScriptedJobSource',
-      'batch_size: 10',
-      'concurrency: 2',
-      '',
-    ].join('\n'),
-  );
-  return file;
+  const keys = { dbuser: ROLE, dblogin: login, dbpassword_env: 'JOBS_POOLED_PASSWORD', batch_size: 10, concurrency: 2 };
+  return scriptedConfig(db(), name, keys, '', { database: [`url: ${bouncer!.url}`, `pooler: ${pooler}`, ...databaseKeys] });
 }
 
 async function fourRunnersRunEveryJobOnceAsTheRole(t: ExecutionContext, config: string): Promise<number> {

@@ -3,20 +3,29 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestDatabase } from './database.ts';
 
-/** Write `<name>.ini` extending the test database's config, with a section running
- * ScriptedJobs as the postgres role, plus any extra `key: value` lines for it. */
-export function scriptedConfig(db: TestDatabase, name: string, keys: Record<string, string | number | boolean> = {}, extra = ''): string {
+/** Write `<name>.ini` extending the test database's config, with a section (`[scripted]`
+ * unless `options.section` names another) running ScriptedJobs as the postgres role unless
+ * `keys` names a dbuser, plus any extra `key: value` lines for it; `options.database` lines
+ * go into a [database] section. */
+export function scriptedConfig(
+  db: TestDatabase,
+  name: string,
+  keys: Record<string, string | number | boolean> = {},
+  extra = '',
+  options: { section?: string; database?: string[] } = {},
+): string {
   const file = join(db.dir, `${name}.ini`);
-  const lines = Object.entries(keys).map(([key, value]) => `${key}: ${value}`);
+  const lines = Object.entries({ dbuser: 'postgres', ...keys }).map(([key, value]) => `${key}: ${value}`);
+  const database = options.database ? ['[database]', ...options.database, ''] : [];
   writeFileSync(
     file,
     [
       '[meta]',
       `extends: ${db.configFile}`,
       '',
-      '[scripted]',
+      ...database,
+      `[${options.section ?? 'scripted'}]`,
       'link: job_runner',
-      'dbuser: postgres',
       'source_interface: tests.helpers.scriptedJob.IScriptedJobSource',
       ...lines,
       '',
