@@ -185,3 +185,26 @@ test.serial('the job_state view agrees with ddqState for every status', async (t
     t.is(await stateOf(Number(id)), ddqState({ status, step, attemptCount }), `${status} step ${step} attempts ${attemptCount}`);
   }
 });
+
+test.serial('a multi-step job a dead runner left out of tries fails through its failure hook: the hook\'s workspace commits with FAILED', async (t) => {
+  const id = await create('three_steps', { start: 'here' });
+  // Step 1 done; its runner died holding step 2 for the last time it may (max_retries 1: 2 deaths).
+  await db().admin.query(
+    `UPDATE job SET status = 'RUNNING', step = 1, attempt_count = 1, runner_deaths = 1, claimed_by = 'gone.example:1',
+       lease_expires = now() - interval '1 minute', workspace = workspace || '{"trail": ["step1"]}' WHERE id = $1`,
+    [id],
+  );
+  const logger = new ListLogger();
+  const runner = new JobRunner({ dataSource: db().admin, logger, fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-tasks' }) });
+  await runner.runAllFromSource(stepJobs);
+  const job = await reloadJob(db().admin.manager, id);
+  t.like(job, { status: 'FAILED', step: 1, runnerDeaths: 2, leaseExpires: null });
+  t.is(job.claimedBy, runner.owner, 'the runner that failed it');
+  t.regex(job.lastError!, /^RunnerDied: The runner gone\.example:1 died while running job \d+/);
+  t.truthy(job.lastOops);
+  t.truthy(job.dateFinished);
+  t.like(job.workspace, { start: 'here', trail: ['step1'], failed_step: 2 });
+  t.regex(String(job.workspace!.failure), /has no tries left/);
+  t.deepEqual(await stepLog(id), [], 'no step ran');
+  t.true(logger.lines.some((line) => line.startsWith('WARNING') && line.includes(`Job ${id} (three_steps) was left running by gone.example:1 and has no tries left: FAILED`)));
+});

@@ -317,7 +317,9 @@ export class JobRunner {
     const manager = this.options.dataSource.manager;
     // Runners of this host whose process is gone: their jobs need not wait for the lease.
     const dead = deadOwners(await selectRunningOwners(manager, source.jobTypes, thisHostPrefix()), this.owner);
-    const rescued = await rescueExpiredJobs(manager, source.jobTypes, dead);
+    const hooked = source.failureHookJobTypes ?? [];
+    const takeover = hooked.length > 0 ? { jobTypes: hooked, owner: this.owner, leaseMs: this.leaseMs } : undefined;
+    const rescued = await rescueExpiredJobs(manager, source.jobTypes, dead, takeover);
     let requeued = 0;
     for (const { job, previousOwner, runnerDeaths } of rescued) {
       const who = previousOwner ?? 'an unknown runner';
@@ -330,7 +332,15 @@ export class JobRunner {
       const error = new Error(`The runner ${who} died while running job ${job.id} (a runner ${how}) and it has no tries left (runners died holding it ${runnerDeaths} times).`);
       error.name = 'RunnerDied';
       const oops = await this.options.fileOops(error, [['job_id', String(job.id)], ['job_type', job.jobType], ['job_attempt', String(job.attemptCount)]]);
-      await recordJobFailure(this.options.dataSource.manager, job.id, { error: errorSummary(error), oops: oops.id });
+      const failure = { error: errorSummary(error), oops: oops.id };
+      if (job.status === 'RUNNING') {
+        // Taken over to run its failure hook: the hook's writes commit with FAILED.
+        const [runnable] = await source.fromJobs(manager, [job]);
+        const failed = await failJobWithHook(this.options.dataSource, manager, runnable!, this.owner, error, failure);
+        if (failed.hookError) await this.reportHookFailure(runnable!, failed.hookError, oops);
+      } else {
+        await recordJobFailure(manager, job.id, failure);
+      }
       this.logger.warning(`Job ${job.id} (${job.jobType}) was left running by ${who} and has no tries left: FAILED. Job resulted in OOPS: ${oops.id}`);
       this.oopsIds.push(oops.id);
     }

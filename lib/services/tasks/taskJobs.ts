@@ -37,6 +37,10 @@ export class TaskJobSet implements IJobSource {
     this.name = names.join(', ');
   }
 
+  get failureHookJobTypes(): string[] {
+    return this.jobTypes.filter((name) => this.definitions[name]!.onFailure !== undefined);
+  }
+
   get names(): string[] {
     return [...this.jobTypes];
   }

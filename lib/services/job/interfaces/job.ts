@@ -56,4 +56,7 @@ export interface IJobSource {
   iterReady(manager: EntityManager): Promise<IRunnableJob[]>;
   /** Wrap job rows the runner has claimed into runnable jobs (one query for the batch). */
   fromJobs(manager: EntityManager, jobs: readonly Job[]): Promise<IRunnableJob[]>;
+  /** The job types whose jobs have a failure hook (IRunnableJob.beforeFailed) to run when a
+   * dead runner's job is out of tries; the runner then fails them itself, hook first. */
+  readonly failureHookJobTypes?: readonly string[];
 }
