@@ -82,6 +82,11 @@ test.serial("a woken worker's run of a quick job: claim, START TRANSACTION, the 
   try {
     // The first wake learns that the job class is quick; the second is the one counted.
     for (let wake = 1; wake <= 2; wake++) {
+      // Asleep first: a cycle still going (the first one, or one a poke queued) would claim
+      // the new job before the recording starts.
+      const asleep = Date.now() + 60_000;
+      while (!lane.sleeping && Date.now() < asleep) await new Promise((resolve) => setImmediate(resolve));
+      t.true(lane.sleeping);
       await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [MARK] });
       const stop = recordQueries();
       lane.poke();

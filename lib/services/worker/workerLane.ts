@@ -59,6 +59,11 @@ export class WorkerLane {
     return this.options.source.jobTypes;
   }
 
+  /** True while the lane sleeps between cycles, waiting to be woken. */
+  get sleeping(): boolean {
+    return this.wake !== undefined;
+  }
+
   /** Look at the queues again as soon as the current cycle (if any) ends; `housekeeping`
    * (the poll, a reconnect): take back dead runners' jobs and run suspects in that cycle too. */
   poke(housekeeping = false): void {
