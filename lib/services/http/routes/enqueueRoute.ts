@@ -4,7 +4,7 @@ import { redactSecrets } from '../../oops/redact.ts';
 import type { KnownResourceJob } from '../../resources/knownResourceJobs.ts';
 import { createJob } from '../../tasks/createJob.ts';
 import { withClient } from '../withClient.ts';
-import type { JobRoutesOptions } from './jobRoutes.ts';
+import type { JobRoutesOptions } from './jobRoutesOptions.ts';
 import { CREATED_JOB, ERRORS, REFUSED_JOB } from './jobSchemas.ts';
 
 const COMMON = {

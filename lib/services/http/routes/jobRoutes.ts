@@ -1,34 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { DataSource } from 'typeorm';
 import {
   cancelJob, changeJobStatus, listJobs, listOopsReports, pruneOldJobs, pruneOldOops, showJob, showOops, unservedJobTypes,
   BadAdminRequest, type JobAction, type Operator,
 } from '../../admin/index.ts';
 import { parseValue } from '../../config/datatypes.ts';
-import type { Config } from '../../config/loadConfig.ts';
-import type { Logger } from '../../scripts/logger.ts';
-import type { KnownTaskJob } from '../../tasks/knownTaskJobs.ts';
 import { withClient } from '../withClient.ts';
 import { registerEnqueueRoute } from './enqueueRoute.ts';
-import type { KnownResourceJob } from '../../resources/knownResourceJobs.ts';
+import type { JobRoutesOptions } from './jobRoutesOptions.ts';
 import {
   ERRORS, JOB_ID_PARAMS, JOB_CHANGE, JOB_DETAILS, JOB_LISTING, OOPS_LISTING, OOPS_REPORT, PRUNE_REPORT, SHARED_SCHEMAS, STATUS_NAMES, UNSERVED_REPORT,
 } from './jobSchemas.ts';
 
-export interface JobRoutesOptions {
-  dataSource: DataSource;
-  /** The instance config: its job sections say which job types are served (GET /job-types/unserved). */
-  config: Config;
-  /** [error_reports] error_dir: where GET /oops reads. */
-  errorDir: string;
-  /** The multi-step job names POST /jobs may create (knownTaskJobs of the config). */
-  taskJobs: ReadonlyMap<string, KnownTaskJob>;
-  /** The job classes on resources POST /jobs may enqueue (knownResourceJobs of the config). */
-  resourceJobs: ReadonlyMap<string, KnownResourceJob>;
-  /** The largest page of GET /jobs. */
-  maxPageSize: number;
-  logger: Logger;
-}
 
 const DURATION = { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)?$', description: 'A duration such as 30d, 12h, 90m; a bare number is seconds' } as const;
 
