@@ -1,12 +1,5 @@
-import { statusTitle, type JobStatus } from './jobStatus.ts';
-
-/** A job moved between two states that the transition map does not allow. */
-export class InvalidTransition extends Error {
-  override name = 'InvalidTransition';
-  constructor(readonly from: JobStatus, readonly to: JobStatus, reason?: string) {
-    super(`Transition from ${statusTitle(from)} to ${statusTitle(to)} is invalid${reason ? `: ${reason}` : ''}.`);
-  }
-}
+// InvalidTransition lives beside the transition map it enforces; importable from here too.
+export { InvalidTransition } from './jobStatus.ts';
 
 /** Another runner holds a live lease on the job. */
 export class LeaseHeld extends Error {

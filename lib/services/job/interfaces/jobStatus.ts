@@ -1,4 +1,3 @@
-import { InvalidTransition } from './errors.ts';
 
 /** The states of a job, defined once; schema.sql's CHECK on job.status mirrors them. */
 export const JobStatus = {
@@ -45,4 +44,12 @@ export function checkTransition(from: JobStatus, to: JobStatus): void {
 
 export function isJobStatus(value: unknown): value is JobStatus {
   return typeof value === 'string' && value in JobStatus;
+}
+
+/** A job moved between two states that the transition map does not allow. */
+export class InvalidTransition extends Error {
+  override name = 'InvalidTransition';
+  constructor(readonly from: JobStatus, readonly to: JobStatus, reason?: string) {
+    super(`Transition from ${statusTitle(from)} to ${statusTitle(to)} is invalid${reason ? `: ${reason}` : ''}.`);
+  }
 }
