@@ -18,17 +18,34 @@ const MARK = 'SELECT 1 AS job_first_statement';
 interface Sent {
   client: object;
   text: string;
+  /** When it was sent and when its result came back, on one count across all clients. */
+  sentAt: number;
+  doneAt?: number;
 }
 
 /** Every query sent on any pg client from now until the returned function is called, in
- * the order each client sends them (a client sends one query at a time: each is a round trip). */
+ * the order they are sent, each marked with when it was sent and when its result came back
+ * (one count of events across all clients). */
 function recordQueries(): () => Sent[] {
   const sent: Sent[] = [];
+  let events = 0;
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: object, ...args: unknown[]) {
     const first = args[0];
-    sent.push({ client: this, text: (typeof first === 'string' ? first : String((first as { text?: string }).text)).replace(/\s+/g, ' ') });
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
+    const entry: Sent = { client: this, sentAt: ++events, text: (typeof first === 'string' ? first : String((first as { text?: string }).text)).replace(/\s+/g, ' ') };
+    sent.push(entry);
+    const done = () => (entry.doneAt = ++events);
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (...result: unknown[]) => {
+        done();
+        return (callback as (...r: unknown[]) => unknown)(...result);
+      };
+    }
+    const returned = (original as (...a: unknown[]) => unknown).apply(this, args);
+    if (typeof callback !== 'function' && returned && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(done, done);
+    return returned;
   } as typeof original;
   return () => {
     pg.Client.prototype.query = original;
@@ -36,15 +53,20 @@ function recordQueries(): () => Sent[] {
   };
 }
 
-/** The statements in short (their first words), and how many the job's connection sent
- * after the claim and before the job's first statement. */
-function summary(sent: Sent[]): { statements: string[]; beforeFirst: number } {
-  const claim = sent.findIndex(({ text }) => text.includes('FOR UPDATE SKIP LOCKED'));
-  const first = sent.findIndex(({ text }) => text === MARK);
-  const jobClient = sent[first]!.client;
+/** The statements in short (their first words), and how many round trips the job's first
+ * statement waited for once the claim's result was back: statements sent on the job's
+ * connection after that and before it (one written behind the claim, in the same flight, is
+ * not one). */
+function summary(sent: Sent[]): { statements: string[]; onJobConnection: string[]; waitedBehind: number } {
+  const claim = sent.find(({ text }) => text.includes('FOR UPDATE SKIP LOCKED'))!;
+  const firstIndex = sent.findIndex(({ text }) => text === MARK);
+  const jobClient = sent[firstIndex]!.client;
+  const short = ({ text }: Sent) => (text.includes('FOR UPDATE SKIP LOCKED') ? 'claim' : text.split(' ').slice(0, 2).join(' '));
   return {
-    statements: sent.map(({ text }) => (text.includes('FOR UPDATE SKIP LOCKED') ? 'claim' : text.split(' ').slice(0, 2).join(' '))),
-    beforeFirst: sent.slice(claim + 1, first).filter(({ client }) => client === jobClient).length,
+    // Sorted: a claim and the START TRANSACTION sent beside it on another connection go in either order.
+    statements: sent.map(short).sort(),
+    onJobConnection: sent.filter(({ client }) => client === jobClient).map(short).filter((text) => text !== 'claim'),
+    waitedBehind: sent.slice(0, firstIndex).filter(({ client, sentAt }) => client === jobClient && sentAt > claim.doneAt!).length,
   };
 }
 
@@ -56,8 +78,16 @@ test.serial.afterEach.always(async () => {
   await db().admin.query('DELETE FROM job');
 });
 
-for (const mode of [{ name: 'own transaction', quickJobMs: 0, finish: 'UPDATE job' }, { name: 'batch transaction', quickJobMs: Infinity, finish: 'WITH finished' }]) {
-  test.serial(`a run of one job (${mode.name}): START TRANSACTION is the one statement between the claim and the job's first`, async (t) => {
+// A job that runs in a transaction of its own starts it once claimed: its first statement
+// waits behind START TRANSACTION. A batch of quick jobs is claimed on its own connection with
+// START TRANSACTION written right behind the claim: the job's first statement waits for nothing.
+const MODES = [
+  { name: 'own transaction', quickJobMs: 0, waitedBehind: 1, statements: ['claim', 'START TRANSACTION', 'SELECT 1', 'UPDATE job', 'COMMIT', 'claim'] },
+  // The cron runner claims until a claim finds nothing; the transaction begun behind it is rolled back.
+  { name: 'batch transaction', quickJobMs: Infinity, waitedBehind: 0, statements: ['claim', 'START TRANSACTION', 'SELECT 1', 'WITH finished', 'COMMIT', 'claim', 'START TRANSACTION', 'ROLLBACK'] },
+];
+for (const mode of MODES) {
+  test.serial(`a run of one job (${mode.name}): the job's first statement waits behind ${mode.waitedBehind} statement(s) once the claim is back`, async (t) => {
     await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [MARK] });
     const source = await IDeclaredScriptedJobSource.load();
     const runner = new JobRunner({ dataSource: db().admin, ...options(), quickJobMs: mode.quickJobMs, housekeeping: false });
@@ -65,15 +95,15 @@ for (const mode of [{ name: 'own transaction', quickJobMs: 0, finish: 'UPDATE jo
     await runner.runAllFromSource(source).finally(stop);
     const sent = stop();
     t.is(runner.completedCount, 1);
-    const { statements, beforeFirst } = summary(sent);
+    const { statements, onJobConnection, waitedBehind } = summary(sent);
     t.log(statements);
-    t.is(beforeFirst, 1);
-    // The cron runner claims until a claim finds nothing.
-    t.deepEqual(statements, ['claim', 'START TRANSACTION', 'SELECT 1', mode.finish, 'COMMIT', 'claim']);
+    t.is(waitedBehind, mode.waitedBehind);
+    t.deepEqual(statements, [...mode.statements].sort());
+    t.deepEqual(onJobConnection.slice(0, 4), ['START TRANSACTION', 'SELECT 1', mode.statements[3], 'COMMIT']);
   });
 }
 
-test.serial("a woken worker's run of a quick job: claim, START TRANSACTION, the job, its finish, COMMIT; no empty claim", async (t) => {
+test.serial("a woken worker's run of a quick job: claim with START TRANSACTION behind it, the job, its finish, COMMIT; no empty claim", async (t) => {
   const dataSource = await openDataSource(db().url, { applicationName: 'jobsystem worker round trips', poolSize: 3 });
   const source = await IDeclaredScriptedJobSource.load();
   const { logger, fileOops } = options();
@@ -95,10 +125,16 @@ test.serial("a woken worker's run of a quick job: claim, START TRANSACTION, the 
       const sent = stop();
       t.is(lane.completed, wake);
       if (wake === 1) continue;
-      const { statements, beforeFirst } = summary(sent);
+      const { statements, onJobConnection, waitedBehind } = summary(sent);
       t.log(statements);
-      t.is(beforeFirst, 1);
-      t.deepEqual(statements, ['claim', 'START TRANSACTION', 'SELECT 1', 'WITH finished', 'COMMIT']);
+      t.is(waitedBehind, 0);
+      t.deepEqual(statements, ['claim', 'START TRANSACTION', 'SELECT 1', 'WITH finished', 'COMMIT'].sort());
+      t.deepEqual(onJobConnection, ['START TRANSACTION', 'SELECT 1', 'WITH finished', 'COMMIT']);
+      // One connection: the claim went on the batch's, START TRANSACTION sent before its result.
+      const claim = sent.find(({ text }) => text.includes('FOR UPDATE SKIP LOCKED'))!;
+      const begin = sent.find(({ text }) => text === 'START TRANSACTION')!;
+      t.is(claim.client, begin.client);
+      t.true(begin.sentAt < claim.doneAt!);
     }
   } finally {
     lane.stop();

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { namedStatementsOn } from '../database/preparedStatements.ts';
 import { finishJobs } from './sql/finishJobs.ts';
 
 interface RawClient {
@@ -26,6 +27,9 @@ export class BatchTransaction {
   private inSavepoint = false;
   /** START TRANSACTION has been sent on the open connection. */
   private begun = false;
+  /** Begun behind the claim (claimAndBegin) and nothing has run in it yet: its first job needs
+   * no savepoint. */
+  private fresh = false;
   private completed: number[] = [];
   private members: number[] = [];
   private afterCommit: Array<() => void | Promise<void>> = [];
@@ -71,7 +75,11 @@ export class BatchTransaction {
     let savepointSet = false;
     let startedHere = false;
     client.query = (...args: unknown[]) => {
-      if (!savepointSet && !startedHere) {
+      if (this.fresh && !savepointSet && !startedHere) {
+        // Begun early and empty: this job's statements open it, as if they had started it.
+        this.fresh = false;
+        startedHere = true;
+      } else if (!savepointSet && !startedHere) {
         let first: string;
         if (this.begun) {
           savepointSet = true;
@@ -104,8 +112,55 @@ export class BatchTransaction {
     }
   }
 
+  /**
+   * Whether claimAndBegin may serve `loops` work loops of one runner: not through a
+   * transaction-mode pooler (each statement there may reach another server), and with a
+   * connection in the pool beside every loop's batch (the claimed rows are turned into jobs,
+   * and the heartbeat runs, on other connections while the batches hold theirs).
+   */
+  canClaim(loops: number): boolean {
+    const pool = (this.dataSource.driver as unknown as { master: { options?: { max?: number } } }).master;
+    return namedStatementsOn(pool) && (pool.options?.max ?? 0) > loops;
+  }
+
+  /**
+   * Run `claim` (one autocommit statement) on this batch's connection with START TRANSACTION
+   * written right behind it, without waiting for the claim's result (pg's pipeline mode, for
+   * these two statements only): one round trip claims, commits the claim and opens the batch's
+   * transaction, so the claimed batch's first job waits behind no statement. Nothing has run in
+   * the transaction, so its first job needs no savepoint either. When the claim finds nothing
+   * (or fails) the caller abandons the batch, which rolls the empty transaction back.
+   */
+  async claimAndBegin<T>(claim: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const { queryRunner, client } = await this.open();
+    const pipelined = client as RawClient & { pipeline?: boolean };
+    this.begun = true;
+    this.fresh = true;
+    this.inSavepoint = false;
+    pipelined.pipeline = true;
+    let claimed: Promise<T>;
+    let begun: Promise<unknown>;
+    try {
+      // open() told the query runner that its transaction is active, so the claim's statement
+      // goes to this connection (runStatement): sent before START TRANSACTION, it commits alone.
+      claimed = claim(queryRunner.manager);
+      begun = client.query('START TRANSACTION') as Promise<unknown>;
+    } catch (error) {
+      pipelined.pipeline = false;
+      throw error;
+    }
+    // Back to one statement at a time only once both are answered: pg moves a pipelined
+    // statement to its active slot only while in pipeline mode.
+    const [claimResult, beginResult] = await Promise.allSettled([claimed, begun]);
+    pipelined.pipeline = false;
+    if (claimResult.status === 'rejected') throw claimResult.reason;
+    if (beginResult.status === 'rejected') throw beginResult.reason;
+    return claimResult.value;
+  }
+
   /** Send START TRANSACTION now if no statement has yet (before statements that are no job's). */
   private async begin(client: RawClient): Promise<void> {
+    this.fresh = false;
     if (this.begun) return;
     this.begun = true;
     this.inSavepoint = false;
@@ -151,6 +206,7 @@ export class BatchTransaction {
     this.members = [];
     this.afterCommit = [];
     this.begun = false;
+    this.fresh = false;
     try {
       if (!begun && completed.length === 0) {
         // Nothing was written (every job of it failed at its first statement, or touched
@@ -182,6 +238,7 @@ export class BatchTransaction {
     this.queryRunner = undefined;
     this.client = undefined;
     this.begun = false;
+    this.fresh = false;
     this.completed = [];
     this.members = [];
     this.afterCommit = [];

@@ -1,9 +1,18 @@
 import { hostname } from 'node:os';
 import { processAlive } from '../processAlive.ts';
 
-/** What every runner owner of this host starts with: job.claimed_by is "host:pid". */
+let host: string | undefined;
+
+/** What every runner owner of this host starts with: job.claimed_by is "host:pid". The host
+ * name is read once per process (a system call: a worker makes a runner on every wake-up). */
 export function thisHostPrefix(): string {
-  return `${hostname()}:`;
+  host ??= hostname();
+  return `${host}:`;
+}
+
+/** The default runner owner of this process: "host:pid". */
+export function thisProcessOwner(): string {
+  return `${thisHostPrefix()}${process.pid}`;
 }
 
 /**
@@ -13,7 +22,7 @@ export function thisHostPrefix(): string {
  * looks alive, and its jobs then wait for their lease, as before. This assumes a host name
  * names one process namespace (as it does for hosts, containers and pods with their own names).
  */
-export function deadOwners(owners: readonly string[], self: string = `${hostname()}:${process.pid}`): string[] {
+export function deadOwners(owners: readonly string[], self: string = thisProcessOwner()): string[] {
   const prefix = thisHostPrefix();
   return owners.filter((owner) => {
     if (owner === self || !owner.startsWith(prefix)) return false;

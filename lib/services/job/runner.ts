@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '../scripts/logger.ts';
 import type { OopsFiler } from '../oops/filer.ts';
@@ -22,7 +21,7 @@ import { requeueJob } from './sql/requeueJob.ts';
 import { recordJobFailure } from './sql/recordJobFailure.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
 import { selectRunningOwners } from './sql/selectRunningOwners.ts';
-import { deadOwners, thisHostPrefix } from './deadRunners.ts';
+import { deadOwners, thisHostPrefix, thisProcessOwner } from './deadRunners.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 export type { OopsFiler } from '../oops/filer.ts';
@@ -161,7 +160,7 @@ export class JobRunner {
   private readonly unstarted = new Set<number>();
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}`;
+    this.owner = options.owner ?? thisProcessOwner();
     this.batchSize = options.batchSize ?? 50;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
@@ -410,7 +409,7 @@ export class JobRunner {
     try {
       while (!this.stopping) {
         const limit = this.claimLimit();
-        const claimed = await claimJobs(manager, {
+        const claim = (on: EntityManager) => claimJobs(on, {
           jobTypes: source.jobTypes,
           limit,
           leaseMs: this.leaseMs,
@@ -418,11 +417,29 @@ export class JobRunner {
           runStartedAt: this.runStartedAt,
           queues: this.queues,
         });
-        if (claimed.length === 0) return;
+        const batch = new BatchTransaction(this.options.dataSource, this.owner);
+        let claimed: Job[];
+        try {
+          claimed = this.claimsWithBatch(batch) ? await batch.claimAndBegin(claim) : await claim(manager);
+        } catch (error) {
+          await batch.abandon();
+          throw error;
+        }
+        if (claimed.length === 0) {
+          await batch.abandon();
+          return;
+        }
         this.runStartedAt ??= claimed[0]!.dateStarted;
         const short = this.options.endOnShortClaim === true && claimed.length < limit;
         onFirstClaim?.(!short);
-        await this.runBatch(await this.wrap(source, claimed));
+        let jobs: IRunnableJob[];
+        try {
+          jobs = await this.wrap(source, claimed);
+        } catch (error) {
+          await batch.abandon();
+          throw error;
+        }
+        await this.runBatch(jobs, batch);
         if (short) return;
       }
     } finally {
@@ -481,9 +498,21 @@ export class JobRunner {
     this.oopsIds.push(oops.id);
   }
 
-  /** Run a claimed batch. Quick jobs share a transaction; the others get their own. */
-  private async runBatch(jobs: IRunnableJob[]): Promise<void> {
-    const batch = new BatchTransaction(this.options.dataSource, this.owner);
+  /**
+   * Whether a claim goes on its batch's connection with START TRANSACTION behind it
+   * (claimAndBegin): when jobs run in this process and the last ones were quick (the claimed
+   * jobs will share the batch's transaction). Otherwise it goes on any connection of the pool.
+   */
+  private claimsWithBatch(batch: BatchTransaction): boolean {
+    if (this.options.executor || !batch.canClaim(this.concurrency)) return false;
+    if (this.quickJobMs === Infinity) return true;
+    for (const averageMs of this.runTimes.averageMs.values()) if (averageMs < this.quickJobMs) return true;
+    return false;
+  }
+
+  /** Run a claimed batch. Quick jobs share a transaction (`batch`, which may have begun
+   * already); the others get their own. */
+  private async runBatch(jobs: IRunnableJob[], batch: BatchTransaction): Promise<void> {
     const byId = new Map(jobs.map((job) => [job.job.id, job]));
     for (const job of jobs) this.unstarted.add(job.job.id);
     const commit = async () => {

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { JOB_COLUMNS, jobFromRow, READY_CONDITION, runStatement, type JobRow } from './jobRow.ts';
 import type { Job } from '../model/job.ts';
+import { noteJobId } from '../../database/preparedStatements.ts';
 
 // One statement picks and claims: the row locks taken by FOR UPDATE SKIP LOCKED make
 // concurrent runners pick disjoint jobs, and the UPDATE sets RUNNING, the lease and the owner
@@ -23,6 +24,16 @@ import type { Job } from '../model/job.ts';
 // entries until VACUUM, but the first scan that meets one marks it dead in the index
 // (PostgreSQL's killed index tuples), so later claims step over it without visiting the
 // table: a 20,000-job drain measured no slower than with the cursor (README).
+// The claim commits without waiting for its WAL to reach the disk (synchronous_commit off for
+// this statement's transaction alone, set by the InitPlan in RETURNING): that wait was half of
+// a claim's round trip, and it is the one between a woken worker and its job's start. What a
+// server crash could lose is only a claim whose job has committed nothing yet: any commit that
+// follows on the server (the job's own, a heartbeat's) writes the WAL out up to itself, which
+// takes the earlier claim with it, and the WAL writer does so within a fraction of a second.
+// A lost claim leaves the job WAITING with its attempt not counted: what the hand-back does
+// for jobs of a runner that lost its database (lib/services/worker/workerLane.ts), and what
+// the claim of a job whose runner died gives back too. So no job is lost or run twice for it
+// more than a crash already allows (a job is run at least once, its writes commit once).
 const text = (typeCondition: string, queueCondition: string) => `WITH picked AS (
     SELECT id FROM job
     WHERE ${queueCondition} AND ${typeCondition} AND ${READY_CONDITION}
@@ -35,7 +46,7 @@ const text = (typeCondition: string, queueCondition: string) => `WITH picked AS 
     date_started = now(), date_finished = NULL,
     lease_expires = now() + make_interval(secs => $3::double precision / 1000), claimed_by = $4
   FROM picked WHERE job.id = picked.id
-  RETURNING ${JOB_COLUMNS}`;
+  RETURNING ${JOB_COLUMNS}, (SELECT set_config('synchronous_commit', 'off', true)) AS claim_commit`;
 export const CLAIM_ONE_QUEUE_ONE_TYPE = text('job.job_type = $1::text', 'job.queue_name = $6::text');
 const SEVERAL = text('job.job_type = ANY($1::text[])', 'job.queue_name = ANY($6::text[])');
 
@@ -64,5 +75,7 @@ export async function claimJobs(manager: EntityManager, options: ClaimOptions): 
     options.runStartedAt,
     one ? queues[0] : queues,
   ]);
-  return rows.map(jobFromRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
+  const jobs = rows.map(jobFromRow).sort((a, b) => b.priority - a.priority || a.id - b.id);
+  for (const job of jobs) noteJobId(job.id);
+  return jobs;
 }

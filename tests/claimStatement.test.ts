@@ -1,0 +1,98 @@
+// The claim statement's two settings of its own: it commits without waiting for its WAL (and
+// nothing else does), and it is prepared again as the job table grows.
+import test from 'ava';
+import pg from 'pg';
+import { noteJobId, statementConfig } from '../lib/services/database/preparedStatements.ts';
+import { JobRunner } from '../lib/services/job/runner.ts';
+import { CLAIM_ONE_QUEUE_ONE_TYPE } from '../lib/services/job/sql/claimJobs.ts';
+import { makeOopsFiler } from '../lib/services/oops/filer.ts';
+import { ListLogger } from '../lib/services/scripts/logger.ts';
+import { IDeclaredScriptedJobSource, ScriptedJob } from './helpers/scriptedJob.ts';
+import { useTestDatabase } from './helpers/testFile.ts';
+
+const db = useTestDatabase(test, 'claimStatement');
+
+const CLAIM_NAME = 'jobsystem_claim_jobs_of_queue_type';
+/** The claim's parameters: job type, limit, lease ms, owner, run start, queue. */
+const claimValues = (owner: string) => ['ScriptedJob', 10, 60_000, owner, null, 'default'];
+
+async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: db().url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+test.serial.afterEach.always(async () => {
+  await db().admin.query('DELETE FROM job');
+});
+
+test.serial('plans are made again each time the largest job id seen doubles past 1,000', (t) => {
+  // The first test of its file's process: nothing has noted an id yet.
+  const name = (target: object) => statementConfig(target, CLAIM_NAME, 'SELECT 1', []).name;
+  const target = {};
+  t.is(name(target), CLAIM_NAME);
+  noteJobId(999);
+  t.is(name(target), CLAIM_NAME);
+  noteJobId(1000);
+  t.is(name(target), `${CLAIM_NAME}_1`);
+  noteJobId(1999);
+  t.is(name(target), `${CLAIM_NAME}_1`);
+  noteJobId(2000);
+  t.is(name(target), `${CLAIM_NAME}_2`);
+  // Ids seen later that are smaller (another queue's, a pruned table's) change nothing.
+  noteJobId(1500);
+  t.is(name(target), `${CLAIM_NAME}_2`);
+  noteJobId(1_000_000_000);
+  t.is(name(target), `${CLAIM_NAME}_20`);
+});
+
+test.serial("a claim prepared on an empty table reads the whole table once it has grown; the claim prepared again reads the primary key", async (t) => {
+  await db().admin.query('ALTER TABLE job SET (autovacuum_enabled = false)');
+  try {
+    await db().admin.query('VACUUM ANALYZE job');
+    await withClient(async (client) => {
+      // Prepared and run on the empty table until PostgreSQL keeps its generic plan.
+      const early = `${CLAIM_NAME}_test_early`;
+      for (let i = 0; i < 8; i++) await client.query({ name: early, text: CLAIM_ONE_QUEUE_ONE_TYPE, values: claimValues('test:1') });
+      // The table grows (history in another queue), and nothing analyzes it.
+      await client.query("INSERT INTO job (job_type, status, json_data, queue_name) SELECT 'ScriptedJob', 'COMPLETED', '{}', 'history' FROM generate_series(1, 3000)");
+      await ScriptedJob.create(db().admin.manager, { action: 'succeed' });
+      const explain = async (name: string) => (await client.query(`EXPLAIN EXECUTE ${name}('ScriptedJob', 10, 60000, 'test:1', NULL, 'default')`)).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+      const stale = await explain(early);
+      t.log(stale);
+      t.regex(stale, /Seq Scan on job\b(?! ahead| holder)/);
+      // What noteJobId does once the claims' ids have grown: a new name, a new plan.
+      const late = `${CLAIM_NAME}_test_late`;
+      await client.query({ name: late, text: CLAIM_ONE_QUEUE_ONE_TYPE, values: claimValues('test:2') });
+      const fresh = await explain(late);
+      t.log(fresh);
+      t.regex(fresh, /Index Scan using job_pkey on job\b/);
+      t.notRegex(fresh, /Seq Scan on job\b(?! ahead| holder)/);
+    });
+  } finally {
+    await db().admin.query('ALTER TABLE job RESET (autovacuum_enabled)');
+  }
+});
+
+test.serial('the claim commits with synchronous_commit off for itself alone: the connection, and the job after it, keep it on', async (t) => {
+  await withClient(async (client) => {
+    await ScriptedJob.create(db().admin.manager, { action: 'succeed' });
+    const { rows } = await client.query({ text: CLAIM_ONE_QUEUE_ONE_TYPE, values: claimValues('test:3') });
+    t.is(rows.length, 1);
+    t.is(rows[0].claim_commit, 'off');
+    t.is((await client.query('SHOW synchronous_commit')).rows[0].synchronous_commit, 'on');
+  });
+  // A batch claimed with START TRANSACTION written behind the claim (the quick jobs' way):
+  // the job's transaction, which commits its writes, waits for its WAL.
+  const record = "UPDATE job SET log = current_setting('synchronous_commit') WHERE id = $1";
+  const job = await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [record] });
+  const runner = new JobRunner({ dataSource: db().admin, logger: new ListLogger(), fileOops: makeOopsFiler({ errorDir: db().errorDir, reporter: 'TEST-cs' }), quickJobMs: Infinity, housekeeping: false });
+  await runner.runAllFromSource(await IDeclaredScriptedJobSource.load());
+  t.is(runner.completedCount, 1);
+  const [row] = await db().admin.query('SELECT status, log FROM job WHERE id = $1', [job.job.id]);
+  t.deepEqual(row, { status: 'COMPLETED', log: 'on' });
+});
