@@ -103,15 +103,17 @@ for (const mode of MODES) {
   });
 }
 
-test.serial("a woken worker's run of a quick job: claim with START TRANSACTION behind it, the job, its finish, COMMIT; no empty claim", async (t) => {
+test.serial("a woken worker's run of a quick job: claim with START TRANSACTION behind it on the connection kept from its last run, the job, its finish, COMMIT; no empty claim", async (t) => {
   const dataSource = await openDataSource(db().url, { applicationName: 'jobsystem worker round trips', poolSize: 3 });
   const source = await IDeclaredScriptedJobSource.load();
   const { logger, fileOops } = options();
   const lane = new WorkerLane({ section: 'rt', source, dataSource, logger, executors: [], runnerOptions: { fileOops } });
   const running = lane.run();
   try {
-    // The first wake learns that the job class is quick; the second is the one counted.
-    for (let wake = 1; wake <= 2; wake++) {
+    // The first wake learns that the job class is quick; the second and third are counted,
+    // and the third runs on the connection the second kept.
+    const jobConnections: object[] = [];
+    for (let wake = 1; wake <= 3; wake++) {
       // Asleep first: a cycle still going (the first one, or one a poke queued) would claim
       // the new job before the recording starts.
       const asleep = Date.now() + 60_000;
@@ -135,7 +137,48 @@ test.serial("a woken worker's run of a quick job: claim with START TRANSACTION b
       const begin = sent.find(({ text }) => text === 'START TRANSACTION')!;
       t.is(claim.client, begin.client);
       t.true(begin.sentAt < claim.doneAt!);
+      jobConnections.push(begin.client);
     }
+    t.is(jobConnections.length, 2);
+    t.is(jobConnections[1], jobConnections[0]);
+  } finally {
+    lane.stop();
+    await running;
+    await lane.close();
+  }
+});
+
+test.serial('a kept connection that the server ended is not used again: the next wake-up runs its job on a new one, with no database loss', async (t) => {
+  const applicationName = 'jobsystem worker kept connection';
+  const dataSource = await openDataSource(db().url, { applicationName, poolSize: 3 });
+  const source = await IDeclaredScriptedJobSource.load();
+  const { logger, fileOops } = options();
+  const lane = new WorkerLane({ section: 'rt', source, dataSource, logger, executors: [], runnerOptions: { fileOops } });
+  const running = lane.run();
+  const untilAsleep = async () => {
+    const asleep = Date.now() + 60_000;
+    while (!lane.sleeping && Date.now() < asleep) await new Promise((resolve) => setTimeout(resolve, 5));
+    t.true(lane.sleeping);
+  };
+  const runOne = async (expected: number) => {
+    await untilAsleep();
+    await ScriptedJob.create(db().admin.manager, { action: 'sql', sql: [MARK] });
+    lane.poke();
+    const deadline = Date.now() + 60_000;
+    while (lane.completed < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    t.is(lane.completed, expected);
+  };
+  try {
+    // The first run learns that the class is quick, the second keeps its batch connection.
+    await runOne(1);
+    await runOne(2);
+    await untilAsleep();
+    const ended = await db().admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    t.true(ended.length >= 1);
+    // The ended connections' errors reach the client.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await runOne(3);
+    t.deepEqual(logger.lines.filter((line) => /Lost the database/.test(line)), []);
   } finally {
     lane.stop();
     await running;

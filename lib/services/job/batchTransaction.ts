@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { namedStatementsOn } from '../database/preparedStatements.ts';
+import type { KeptConnection } from './keptConnection.ts';
 import { finishJobs } from './sql/finishJobs.ts';
 
 interface RawClient {
@@ -38,6 +39,8 @@ export class BatchTransaction {
   constructor(
     private readonly dataSource: DataSource,
     private readonly owner: string,
+    /** Where a long-running worker keeps its batch connection between runs (none: the pool's). */
+    private readonly kept?: KeptConnection,
   ) {}
 
   /** How long the open transaction has been open (0 when none is). */
@@ -47,8 +50,11 @@ export class BatchTransaction {
 
   private async open(): Promise<{ queryRunner: QueryRunner; client: RawClient }> {
     if (!this.queryRunner || !this.client) {
-      const queryRunner = this.dataSource.createQueryRunner();
-      await queryRunner.connect();
+      let queryRunner = this.kept?.take();
+      if (!queryRunner) {
+        queryRunner = this.dataSource.createQueryRunner();
+        await queryRunner.connect();
+      }
       // What startTransaction() would record; START TRANSACTION itself is sent by begin().
       Object.assign(queryRunner, { isTransactionActive: true, transactionDepth: 1 });
       this.queryRunner = queryRunner;
@@ -72,11 +78,19 @@ export class BatchTransaction {
     // runs its queries in order, so the savepoint need not be awaited before the statement.
     // The transaction's first statement starts it instead (see above).
     const original = client.query;
+    // Put back as it was: the client's own method, not a copy of it on the instance (a kept
+    // connection serves many batches, each of which wraps it again).
+    const hadOwn = Object.prototype.hasOwnProperty.call(client, 'query');
+    const unwrap = () => {
+      if (hadOwn) client.query = original;
+      else delete (client as Partial<RawClient>).query;
+    };
     let savepointSet = false;
     let startedHere = false;
     client.query = (...args: unknown[]) => {
       if (this.fresh && !savepointSet && !startedHere) {
-        // Begun early and empty: this job's statements open it, as if they had started it.
+        // Begun behind the claim and empty: this job's statements are its first, as if they
+        // had started it.
         this.fresh = false;
         startedHere = true;
       } else if (!savepointSet && !startedHere) {
@@ -98,7 +112,7 @@ export class BatchTransaction {
     try {
       await work(queryRunner.manager);
     } catch (error) {
-      client.query = original;
+      unwrap();
       if (savepointSet) await original.call(client, 'ROLLBACK TO SAVEPOINT job');
       else if (startedHere) {
         // Only this job wrote in the transaction: roll it all back; the next statement
@@ -108,7 +122,7 @@ export class BatchTransaction {
       }
       throw error;
     } finally {
-      client.query = original;
+      unwrap();
     }
   }
 
@@ -223,12 +237,18 @@ export class BatchTransaction {
       }
     } catch (error) {
       if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
       await queryRunner.release();
+      throw error;
     }
+    await this.putAway(queryRunner);
     for (const callback of callbacks) await callback();
     return [];
+  }
+
+  /** A connection whose transaction has ended: kept for the next batch, or back to the pool. */
+  private async putAway(queryRunner: QueryRunner): Promise<void> {
+    if (this.kept) await this.kept.give(queryRunner);
+    else await queryRunner.release();
   }
 
   /** Roll back whatever is open (after an error that is not a job's own). */
@@ -244,7 +264,9 @@ export class BatchTransaction {
     this.afterCommit = [];
     if (!queryRunner) return;
     if (!begun) Object.assign(queryRunner, { isTransactionActive: false, transactionDepth: 0 });
-    if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
-    await queryRunner.release();
+    const rolledBack = !queryRunner.isTransactionActive || (await queryRunner.rollbackTransaction().then(() => true, () => false));
+    // A connection whose rollback failed is not kept: it may be broken.
+    if (rolledBack) await this.putAway(queryRunner);
+    else await queryRunner.release();
   }
 }

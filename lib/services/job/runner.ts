@@ -22,6 +22,7 @@ import { recordJobFailure } from './sql/recordJobFailure.ts';
 import { rescueExpiredJobs } from './sql/rescueExpiredJobs.ts';
 import { selectRunningOwners } from './sql/selectRunningOwners.ts';
 import { deadOwners, thisHostPrefix, thisProcessOwner } from './deadRunners.ts';
+import type { KeptConnection } from './keptConnection.ts';
 import { suspendJob } from './sql/suspendJob.ts';
 
 export type { OopsFiler } from '../oops/filer.ts';
@@ -78,6 +79,9 @@ export interface JobRunnerOptions {
    * the first claim takes as many jobs as are expected to start within claimAheadMs, instead
    * of one. Updated as this run's jobs run. Default: a fresh one. */
   runTimes?: RunTimes;
+  /** Where a long-running worker keeps a batch connection from run to run (lib/services/job/
+   * keptConnection.ts). Default: none; every batch takes one from the pool and gives it back. */
+  keptConnection?: KeptConnection;
   /** End a work loop when a claim takes fewer jobs than it asked for (there were no more):
    * no second claim to find the queue empty, and no other loop started to find it empty
    * either. For a long-running worker, which is woken again for jobs inserted meanwhile (a
@@ -417,7 +421,7 @@ export class JobRunner {
           runStartedAt: this.runStartedAt,
           queues: this.queues,
         });
-        const batch = new BatchTransaction(this.options.dataSource, this.owner);
+        const batch = new BatchTransaction(this.options.dataSource, this.owner, this.options.keptConnection);
         let claimed: Job[];
         try {
           claimed = this.claimsWithBatch(batch) ? await batch.claimAndBegin(claim) : await claim(manager);

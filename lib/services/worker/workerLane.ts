@@ -3,6 +3,7 @@ import { isConnectionError } from '../database/connectionErrors.ts';
 import { toError } from '../job/interfaces/errors.ts';
 import type { IJobSource } from '../job/interfaces/job.ts';
 import { JobRunner, logJobCounts, type JobCounts, type JobExecutor, type JobRunnerOptions, type RunTimes } from '../job/runner.ts';
+import { KeptConnection } from '../job/keptConnection.ts';
 import { handBackJobs } from '../job/sql/handBackJobs.ts';
 import type { Logger } from '../scripts/logger.ts';
 
@@ -52,6 +53,8 @@ export class WorkerLane {
   private reportedAt = Date.now();
   /** What this lane's runs have learnt of its jobs' run times, passed from run to run. */
   private readonly runTimes: RunTimes = { averageMs: new Map() };
+  /** The batch connection kept from run to run: a woken lane claims without waiting for the pool. */
+  private readonly keptConnection = new KeptConnection();
 
   constructor(readonly options: WorkerLaneOptions) {}
 
@@ -100,7 +103,7 @@ export class WorkerLane {
       const housekeeping = this.housekeepingDue;
       this.housekeepingDue = false;
       // A run ends when a claim comes back short: a job inserted after it notifies again.
-      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, runTimes: this.runTimes, endOnShortClaim: true, dataSource: this.options.dataSource, logger });
+      const runner = new JobRunner({ ...this.options.runnerOptions, housekeeping, runTimes: this.runTimes, keptConnection: this.keptConnection, endOnShortClaim: true, dataSource: this.options.dataSource, logger });
       this.runner = runner;
       try {
         if (this.handBackDue) {
@@ -150,6 +153,7 @@ export class WorkerLane {
   async close(): Promise<void> {
     this.report();
     for (const executor of this.options.executors) await executor.close().catch(() => undefined);
+    await this.keptConnection.release().catch(() => undefined);
     await this.options.dataSource.destroy().catch(() => undefined);
   }
 }
