@@ -297,6 +297,9 @@ test.serial('a failure rolled back with its batch transaction leaves no OOPS rep
   t.deepEqual(await listOops(db().errorDir), reportsBefore);
   t.deepEqual(ScriptedJob.notifiedOops.filter((n) => n.jobId === failing), []);
   t.false(logger.lines.some((line) => line.includes('Job resulted in OOPS')));
+  // The rolled-back batch gave its connection back to the pool: none is left checked out.
+  const pool = (db().admin.driver as unknown as { master: { totalCount: number; idleCount: number } }).master;
+  t.is(pool.totalCount - pool.idleCount, 0);
 });
 
 test.serial('without a suspect executor, the jobs of a dead runner run in this process one at a time after the others, their attempts not counted twice', async (t) => {

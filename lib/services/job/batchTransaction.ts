@@ -231,6 +231,7 @@ export class BatchTransaction {
         const finished = await finishJobs(queryRunner.manager, completed, this.owner, 'COMPLETED');
         if (finished !== completed.length) {
           await queryRunner.rollbackTransaction();
+          await this.putAway(queryRunner);
           return members;
         }
         await queryRunner.commitTransaction();
