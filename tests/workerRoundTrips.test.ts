@@ -7,6 +7,7 @@ import { openDataSource } from '../lib/services/database/dataSource.ts';
 import { JobRunner } from '../lib/services/job/runner.ts';
 import { makeOopsFiler } from '../lib/services/oops/filer.ts';
 import { ListLogger } from '../lib/services/scripts/logger.ts';
+import { KeptConnection } from '../lib/services/job/keptConnection.ts';
 import { WorkerLane } from '../lib/services/worker/workerLane.ts';
 import { IDeclaredScriptedJobSource, ScriptedJob } from './helpers/scriptedJob.ts';
 import { useTestDatabase } from './helpers/testFile.ts';
@@ -183,5 +184,30 @@ test.serial('a kept connection that the server ended is not used again: the next
     lane.stop();
     await running;
     await lane.close();
+  }
+});
+
+test.serial('a kept connection idle for longer than its limit is closed, not handed out again nor given back to the pool (a NAT may have dropped it unseen)', async (t) => {
+  const applicationName = 'jobsystem kept idle';
+  const dataSource = await openDataSource(db().url, { applicationName, poolSize: 3 });
+  const pool = (dataSource.driver as unknown as { master: { totalCount: number } }).master;
+  const backends = async () => (await db().admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])).length;
+  try {
+    const kept = new KeptConnection(100);
+    const queryRunner = dataSource.createQueryRunner();
+    await queryRunner.connect();
+    await kept.give(queryRunner);
+    // Within the limit: the same connection.
+    t.is(kept.take(), queryRunner);
+    await kept.give(queryRunner);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    t.is(kept.take(), undefined);
+    // Closed: gone from the pool and from the server.
+    const deadline = Date.now() + 10_000;
+    while ((pool.totalCount > 0 || (await backends()) > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    t.is(pool.totalCount, 0);
+    t.is(await backends(), 0);
+  } finally {
+    await dataSource.destroy();
   }
 });
