@@ -104,12 +104,27 @@ for (const mode of MODES) {
   });
 }
 
-test.serial("a woken worker's run of a quick job: claim with START TRANSACTION behind it on the connection kept from its last run, the job, its finish, COMMIT; no empty claim", async (t) => {
-  const dataSource = await openDataSource(db().url, { applicationName: 'jobsystem worker round trips', poolSize: 3 });
+/** A worker lane of section 'rt' on a pool of its own (3 connections, as a worker of
+ * concurrency 1 has), running until `stop()`. */
+async function startLane(applicationName: string) {
+  const dataSource = await openDataSource(db().url, { applicationName, poolSize: 3 });
   const source = await IDeclaredScriptedJobSource.load();
   const { logger, fileOops } = options();
   const lane = new WorkerLane({ section: 'rt', source, dataSource, logger, executors: [], runnerOptions: { fileOops } });
   const running = lane.run();
+  return {
+    lane,
+    logger,
+    async stop() {
+      lane.stop();
+      await running;
+      await lane.close();
+    },
+  };
+}
+
+test.serial("a woken worker's run of a quick job: claim with START TRANSACTION behind it on the connection kept from its last run, the job, its finish, COMMIT; no empty claim", async (t) => {
+  const { lane, stop } = await startLane('jobsystem worker round trips');
   try {
     // The first wake learns that the job class is quick; the second and third are counted,
     // and the third runs on the connection the second kept.
@@ -143,19 +158,13 @@ test.serial("a woken worker's run of a quick job: claim with START TRANSACTION b
     t.is(jobConnections.length, 2);
     t.is(jobConnections[1], jobConnections[0]);
   } finally {
-    lane.stop();
-    await running;
-    await lane.close();
+    await stop();
   }
 });
 
 test.serial('a kept connection that the server ended is not used again: the next wake-up runs its job on a new one, with no database loss', async (t) => {
   const applicationName = 'jobsystem worker kept connection';
-  const dataSource = await openDataSource(db().url, { applicationName, poolSize: 3 });
-  const source = await IDeclaredScriptedJobSource.load();
-  const { logger, fileOops } = options();
-  const lane = new WorkerLane({ section: 'rt', source, dataSource, logger, executors: [], runnerOptions: { fileOops } });
-  const running = lane.run();
+  const { lane, logger, stop } = await startLane(applicationName);
   const untilAsleep = async () => {
     const asleep = Date.now() + 60_000;
     while (!lane.sleeping && Date.now() < asleep) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -181,9 +190,7 @@ test.serial('a kept connection that the server ended is not used again: the next
     await runOne(3);
     t.deepEqual(logger.lines.filter((line) => /Lost the database/.test(line)), []);
   } finally {
-    lane.stop();
-    await running;
-    await lane.close();
+    await stop();
   }
 });
 
