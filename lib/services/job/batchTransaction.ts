@@ -14,13 +14,14 @@ interface RawClient {
  * trip releases the last savepoint and sets the next; the jobs that completed are marked
  * COMPLETED by one statement just before COMMIT. Opened on first use.
  *
- * START TRANSACTION is not a round trip of its own: it goes just before the transaction's
- * first statement, and when that statement is a job's, the job needs no savepoint (a job
- * that fails there rolls the whole transaction back: nothing else has written in it yet, and
- * the next statement starts a new one). A woken worker's one job then waits behind one
- * statement after its claim (START TRANSACTION), not two (START TRANSACTION, SAVEPOINT).
- * TypeORM's query runner is told that its transaction is active from the start, so a job's
- * own manager.transaction() nests in it as a savepoint, as before.
+ * START TRANSACTION is not a round trip of its own: claimAndBegin writes it behind the claim
+ * on the batch's connection (the runner's way when the claimed jobs are expected to be
+ * quick), or else it goes just before the transaction's first statement. Either way, when the
+ * transaction's first statement is a job's, the job needs no savepoint (a job that fails there
+ * rolls the whole transaction back: nothing else has written in it yet, and the next statement
+ * starts a new one). A woken worker's one job then waits behind no statement once its claim is
+ * back. TypeORM's query runner is told that its transaction is active from the start, so a
+ * job's own manager.transaction() nests in it as a savepoint, as before.
  */
 export class BatchTransaction {
   private queryRunner: QueryRunner | undefined;
