@@ -1,10 +1,12 @@
 // The claim statement's two settings of its own: it commits without waiting for its WAL (and
-// nothing else does), and it is prepared again as the job table grows.
+// nothing else does), and it is prepared again as the job table grows; and the plans of a
+// batch's claim and finish, which must not grow with the table or with the batch.
 import test from 'ava';
 import pg from 'pg';
 import { noteJobId, statementConfig } from '../lib/services/database/preparedStatements.ts';
 import { JobRunner } from '../lib/services/job/runner.ts';
 import { CLAIM_ONE_QUEUE_ONE_TYPE } from '../lib/services/job/sql/claimJobs.ts';
+import { FINISH_JOBS } from '../lib/services/job/sql/finishJobs.ts';
 import { makeOopsFiler } from '../lib/services/oops/filer.ts';
 import { ListLogger } from '../lib/services/scripts/logger.ts';
 import { IDeclaredScriptedJobSource, ScriptedJob } from './helpers/scriptedJob.ts';
@@ -70,12 +72,36 @@ test.serial("a claim prepared on an empty table reads the whole table once it ha
       await client.query({ name: late, text: CLAIM_ONE_QUEUE_ONE_TYPE, values: claimValues('test:2') });
       const fresh = await explain(late);
       t.log(fresh);
-      t.regex(fresh, /Index Scan using job_pkey on job\b/);
+      t.regex(fresh, /(Index Scan using|Bitmap Index Scan on) job_pkey\b/);
       t.notRegex(fresh, /Seq Scan on job\b(?! ahead| holder)/);
     });
   } finally {
     await db().admin.query('ALTER TABLE job RESET (autovacuum_enabled)');
   }
+});
+
+test.serial("a batch's claim finds its rows by primary key, and its finish matches its ids as a set: in the plans kept for every later run", async (t) => {
+  // 20,000 ready jobs and 20,000 finished ones, analyzed: a table where a join over the whole
+  // table looks cheap to the planner next to 2,000 index probes, and where its statistics show
+  // no running job.
+  await db().admin.query("INSERT INTO job (job_type, status, json_data) SELECT 'ScriptedJob', CASE WHEN g % 2 = 0 THEN 'WAITING' ELSE 'COMPLETED' END, '{}' FROM generate_series(1, 40000) g");
+  await db().admin.query('ANALYZE job');
+  await withClient(async (client) => {
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    const plan = async (sql: string) => (await client.query(`EXPLAIN ${sql}`)).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+    await client.query(`PREPARE test_claim AS ${CLAIM_ONE_QUEUE_ONE_TYPE}`);
+    const claim = await plan("EXECUTE test_claim('ScriptedJob', 2000, 60000, 'test:4', NULL, 'default')");
+    t.log(claim);
+    t.regex(claim, /job_pkey/);
+    t.notRegex(claim, /Seq Scan on job\b(?! ahead| holder)|Hash Join/);
+    await client.query(`PREPARE test_finish AS ${FINISH_JOBS}`);
+    const ids = `{${Array.from({ length: 2000 }, (_, i) => 2 * i + 2).join(',')}}`;
+    const finish = await plan(`EXECUTE test_finish('${ids}', 'test:4', 'COMPLETED')`);
+    t.log(finish);
+    // Not a filter that compares each row with the whole array.
+    t.notRegex(finish, /Filter: .*id = ANY/);
+    t.notRegex(finish, /Seq Scan on job\b/);
+  });
 });
 
 test.serial('the claim commits with synchronous_commit off for itself alone: the connection, and the job after it, keep it on', async (t) => {

@@ -6,6 +6,7 @@ import type { Job } from '../model/job.ts';
 // never a batch, so the runner can run it on its own and a job that kills its runner again is
 // known to be the one that did. job__suspect__idx holds only waiting suspects. `id <> ALL($4)`
 // keeps the suspects this run has already run (and perhaps requeued) for the next run.
+// The UPDATE finds the picked row by primary key, as claimJobs.ts does.
 const TEXT = `WITH picked AS (
     SELECT id FROM job
     WHERE job.job_type = ANY($1::text[]) AND job.queue_name = ANY($5::text[]) AND ${READY_CONDITION}
@@ -17,7 +18,7 @@ const TEXT = `WITH picked AS (
   UPDATE job SET status = 'RUNNING', attempt_count = job.attempt_count + 1,
     date_started = now(), date_finished = NULL,
     lease_expires = now() + make_interval(secs => $2::double precision / 1000), claimed_by = $3
-  FROM picked WHERE job.id = picked.id
+  WHERE job.id = ANY(ARRAY(SELECT id FROM picked))
   RETURNING ${JOB_COLUMNS}, job.runner_deaths`;
 
 export interface SuspectClaimOptions {
