@@ -35,7 +35,7 @@ export function noteJobId(id: number): void {
 
 /** A pg query config for one hot-path statement on `target`: named (prepared once per
  * connection and plan generation) unless `target` reaches the server through a
- * transaction-mode pooler. */
-export function statementConfig(target: object, name: string, text: string, values: unknown[]): { name?: string; text: string; values: unknown[] } {
-  return unnamed.has(target) ? { text, values } : { name: planGeneration === 0 ? name : `${name}_${planGeneration}`, text, values };
+ * transaction-mode pooler, or `name` is null (a statement to be planned for its values). */
+export function statementConfig(target: object, name: string | null, text: string, values: unknown[]): { name?: string; text: string; values: unknown[] } {
+  return name === null || unnamed.has(target) ? { text, values } : { name: planGeneration === 0 ? name : `${name}_${planGeneration}`, text, values };
 }

@@ -62,12 +62,28 @@ interface PgQueryable {
  * Run one statement as a named prepared statement (parsed and planned once per connection;
  * unnamed behind a transaction-mode pooler, preparedStatements.ts): inside the manager's
  * transaction on the transaction's own connection, otherwise on any connection of the pool
- * (autocommit).
+ * (autocommit). A null name sends it unnamed, planned for the values it is given.
  */
-export async function runStatement<Row>(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<Row[]> {
+export async function runStatement<Row>(manager: EntityManager, name: string | null, text: string, values: unknown[]): Promise<Row[]> {
   const queryRunner = manager.queryRunner as unknown as { databaseConnection?: PgQueryable; isTransactionActive?: boolean } | undefined;
   const target: PgQueryable = queryRunner?.databaseConnection && queryRunner.isTransactionActive
     ? queryRunner.databaseConnection
     : (manager.connection.driver as unknown as { master: PgQueryable }).master;
   return (await target.query(statementConfig(target, name, text, values))).rows as Row[];
+}
+
+/** Ids past which a statement matching `id = ANY($1)` is planned for its ids (see idsStatementName). */
+const PLANNED_FOR_IDS_FROM = 100;
+
+/**
+ * The name of a statement that matches many job ids (`job.id = ANY($1::bigint[])`, with a guard
+ * on status): a batch's ids are planned as the constant they are. A kept (generic) plan sees only
+ * a parameter: it cannot hash the array, and when it reads the rows through a status index (as
+ * it does whenever its statistics show few such rows) it compares every row with every id,
+ * 2,000 x 2,000 comparisons for a batch of 2,000. Planned for the ids, the array is hashed or
+ * read through the primary key. A handful of ids keeps the prepared statement (planning costs
+ * more than the comparisons).
+ */
+export function idsStatementName(name: string, ids: readonly unknown[]): string | null {
+  return ids.length >= PLANNED_FOR_IDS_FROM ? null : name;
 }
