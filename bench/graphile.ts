@@ -4,7 +4,7 @@
 import { Logger, makeWorkerUtils, runMigrations, type AddJobsJobSpec } from 'graphile-worker';
 import { readFileSync } from 'node:fs';
 import { fromRoot } from '../lib/services/paths.ts';
-import { ENQUEUER_NAME, type Enqueuer } from './jobsystem.ts';
+import { COMMIT_CLOCK, ENQUEUER_NAME, type Enqueuer } from './jobsystem.ts';
 import { createDatabase, settle, withClient } from './postgres.ts';
 import { runProcess, startProcess, type ProcessRun, type RunningProcess } from './process.ts';
 
@@ -120,7 +120,11 @@ export async function openEnqueuer(url: string): Promise<Enqueuer> {
   const count = async (text: string) => (await utils.withPgClient((client) => client.query<{ n: number }>(text))).rows[0]!.n;
   return {
     enqueueLatencyJob: async (seq) => {
-      await utils.addJob(LATENCY_TASK, { seq });
+      // Its SQL API (what addJob calls), so that the clock is read as jobsystem's is: by the
+      // server, in the COMMIT's message. seq is an integer of ours.
+      const results = (await utils.withPgClient((client) => client.query(
+        `BEGIN; SELECT graphile_worker.add_job('${LATENCY_TASK}', json_build_object('seq', ${Number(seq)})); COMMIT; ${COMMIT_CLOCK}`))) as unknown as Array<{ rows: Array<{ ms: number }> }>;
+      return results[3]!.rows[0]!.ms;
     },
     enqueueNoop: async (n) => {
       const jobs = await utils.addJobs(Array.from({ length: n }, (_, i) => ({ identifier: TASK, payload: { i } })));

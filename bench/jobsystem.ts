@@ -229,8 +229,9 @@ export function startWorker(options: WorkerOptions): RunningProcess {
 
 /** One enqueuer for the long-running cases, on one pooled connection. */
 export interface Enqueuer {
-  /** One job in a transaction of its own (the latency cases); resolves after its COMMIT returned. */
-  enqueueLatencyJob(seq: number): Promise<void>;
+  /** One job in a transaction of its own (the latency cases); resolves to the server's clock
+   * (epoch ms) read right after its COMMIT, by the server, in the same message as the COMMIT. */
+  enqueueLatencyJob(seq: number): Promise<number>;
   /** Many no-op jobs in one statement (the sustained case's feeder). */
   enqueueNoop(count: number): Promise<void>;
   /** Ready (WAITING) jobs now. */
@@ -241,6 +242,11 @@ export interface Enqueuer {
   close(): Promise<void>;
 }
 
+/** The server's clock in epoch ms. Sent in one simple-query message right behind a COMMIT, it
+ * is read by the server as soon as the COMMIT is done: no delay of the enqueuing process (a
+ * busy core) falls between the two, as it could with a query sent after COMMIT returned. */
+export const COMMIT_CLOCK = 'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms';
+
 /** The enqueuers' application_name: the long-running cases leave their backends out of the
  * workers' PostgreSQL CPU. */
 export const ENQUEUER_NAME = 'bench enqueue';
@@ -250,7 +256,19 @@ export async function openEnqueuer(url: string): Promise<Enqueuer> {
   const count = async (text: string, values: unknown[]) => ((await dataSource.query(text, values)) as Array<{ n: number }>)[0]!.n;
   return {
     enqueueLatencyJob: async (seq) => {
-      await dataSource.transaction((manager) => LatencyJob.create(manager, { seq }));
+      const queryRunner = dataSource.createQueryRunner();
+      await queryRunner.connect();
+      try {
+        await queryRunner.startTransaction();
+        await LatencyJob.create(queryRunner.manager, { seq });
+        const client = (queryRunner as unknown as { databaseConnection: { query(text: string): Promise<unknown> } }).databaseConnection;
+        const results = (await client.query(`COMMIT; ${COMMIT_CLOCK}`)) as Array<{ rows: Array<{ ms: number }> }>;
+        Object.assign(queryRunner, { isTransactionActive: false });
+        return results[1]!.rows[0]!.ms;
+      } finally {
+        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+        await queryRunner.release();
+      }
     },
     enqueueNoop: async (n) => {
       await dataSource.transaction((manager) => NoopJob.createMany(manager, Array.from({ length: n }, (_, i) => ({ i }))));

@@ -2,17 +2,18 @@
 // long-running worker (jobsystem: cronscripts/worker.ts, woken by LISTEN/NOTIFY; graphile-
 // worker: its run(), woken by its LISTEN/NOTIFY), both at their default concurrency 1.
 // One enqueuer adds the jobs one at a time, each in a transaction of its own, at a steady
-// rate (a job every 5 ms: 200/s; when an enqueue runs late the next one goes at once). After
-// its COMMIT returns it reads the server's clock_timestamp(); the job's one statement records
-// clock_timestamp() at its start (bench/latencyTable.ts). Both times come from the server's
-// clock, so there is no skew between processes. h is the median of the repetitions' p50, i of
-// their p99.
+// rate (a job every 5 ms: 200/s; when an enqueue runs late the next one goes at once). The
+// server reads its clock_timestamp() right after the COMMIT, in the COMMIT's own message
+// (COMMIT_CLOCK, bench/jobsystem.ts; read by a query sent after COMMIT returned, a descheduled
+// enqueuer made the commit look later than the job's start, by up to 15 ms); the job's one
+// statement records clock_timestamp() at its start (bench/latencyTable.ts). Both times come
+// from the server's clock, so there is no skew between processes. h is the median of the
+// repetitions' p50, i of their p99.
 import { alternate, newSeries, scaled, type BenchContext, type CaseResult, type Project, type Sample } from '../harness.ts';
 import { freshDatabase, longRepeat, openEnqueuer, sleep, startWorker, stopWorker, until } from './longRunning.ts';
 import { LATENCY_SECTION } from '../jobsystem.ts';
 
 const RATE_PER_SECOND = 200;
-const COMMIT_TIME = 'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms';
 
 /** The value at `share` (0..1) of sorted `values`, nearest rank. */
 export function percentile(sorted: number[], share: number): number {
@@ -34,8 +35,7 @@ async function measure(context: BenchContext, project: Project, jobs: number, re
       const due = started + seq * intervalMs;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      await enqueuer.enqueueLatencyJob(seq);
-      committed.push((await enqueuer.query<{ ms: number }>(COMMIT_TIME))[0]!.ms);
+      committed.push(await enqueuer.enqueueLatencyJob(seq));
     }
     await until(async () => (await enqueuer.query<{ n: number }>('SELECT count(*)::integer AS n FROM bench_latency'))[0]!.n >= jobs, 60_000, `${project} did not start every job`);
     const cpuMs = worker.cpuMs() - cpuBefore;
