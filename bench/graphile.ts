@@ -122,8 +122,15 @@ export async function openEnqueuer(url: string): Promise<Enqueuer> {
     enqueueLatencyJob: async (seq) => {
       // Its SQL API (what addJob calls), so that the clock is read as jobsystem's is: by the
       // server, in the COMMIT's message. seq is an integer of ours.
-      const results = (await utils.withPgClient((client) => client.query(
-        `BEGIN; SELECT graphile_worker.add_job('${LATENCY_TASK}', json_build_object('seq', ${Number(seq)})); COMMIT; ${COMMIT_CLOCK}`))) as unknown as Array<{ rows: Array<{ ms: number }> }>;
+      const results = (await utils.withPgClient(async (client) => {
+        try {
+          return await client.query(`BEGIN; SELECT graphile_worker.add_job('${LATENCY_TASK}', json_build_object('seq', ${Number(seq)})); COMMIT; ${COMMIT_CLOCK}`);
+        } catch (error) {
+          // A failed add_job leaves the BEGIN open: end it before the pool takes the client back.
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      })) as unknown as Array<{ rows: Array<{ ms: number }> }>;
       return results[3]!.rows[0]!.ms;
     },
     enqueueNoop: async (n) => {

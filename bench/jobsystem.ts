@@ -263,7 +263,7 @@ export async function openEnqueuer(url: string): Promise<Enqueuer> {
         await LatencyJob.create(queryRunner.manager, { seq });
         const client = (queryRunner as unknown as { databaseConnection: { query(text: string): Promise<unknown> } }).databaseConnection;
         const results = (await client.query(`COMMIT; ${COMMIT_CLOCK}`)) as Array<{ rows: Array<{ ms: number }> }>;
-        Object.assign(queryRunner, { isTransactionActive: false });
+        Object.assign(queryRunner, { isTransactionActive: false, transactionDepth: 0 });
         return results[1]!.rows[0]!.ms;
       } finally {
         if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);

@@ -72,7 +72,7 @@ export async function runStatement<Row>(manager: EntityManager, name: string | n
   return (await target.query(statementConfig(target, name, text, values))).rows as Row[];
 }
 
-/** Ids past which a statement matching `id = ANY($1)` is planned for its ids (see idsStatementName). */
+/** From this many ids a statement matching `id = ANY($1)` is planned for its ids (see idsStatementName). */
 const PLANNED_FOR_IDS_FROM = 100;
 
 /**
@@ -81,8 +81,9 @@ const PLANNED_FOR_IDS_FROM = 100;
  * a parameter: it cannot hash the array, and when it reads the rows through a status index (as
  * it does whenever its statistics show few such rows) it compares every row with every id,
  * 2,000 x 2,000 comparisons for a batch of 2,000. Planned for the ids, the array is hashed or
- * read through the primary key. A handful of ids keeps the prepared statement (planning costs
- * more than the comparisons).
+ * read through the primary key. Fewer ids keep the prepared statement (planning would cost
+ * more than the comparisons). A role or database set to plan_cache_mode = force_generic_plan
+ * gets the kept plan's filter even so.
  */
 export function idsStatementName(name: string, ids: readonly unknown[]): string | null {
   return ids.length >= PLANNED_FOR_IDS_FROM ? null : name;
