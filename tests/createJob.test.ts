@@ -21,8 +21,15 @@ async function jobCount(): Promise<number> {
   return count;
 }
 
+/** The test config with [import_cats] serving the queue `cats` beside default. */
+function catsQueueConfig(): string {
+  const file = join(db().dir, 'cats-queue.ini');
+  writeFileSync(file, ['[meta]', `extends: ${db().configFile}`, '', '[import_cats]', 'queues: default, cats', ''].join('\n'));
+  return file;
+}
+
 test.serial('create_job prints the new job\'s id, stores the workspace and queue, and runs the creation hook', async (t) => {
-  const result = await createJob(['import_cats', '--queue_name', 'cats', '--workspace', '{"names": ["tom", " Felix "]}']);
+  const result = await runScript('cronscripts/create_job.ts', ['import_cats', '--queue_name', 'cats', '--workspace', '{"names": ["tom", " Felix "]}'], { env: { JOBS_CONFIG: catsQueueConfig() } });
   t.is(result.code, 0, result.stderr);
   t.regex(result.stdout, /^\d+\n$/);
   const id = Number(result.stdout.trim());
@@ -67,6 +74,11 @@ const BAD_INPUTS: Array<[string, string[], RegExp]> = [
   ['two job names', ['import_cats', 'import_cats'], /^ERROR   create_job: name one job only \(see --help\)\n$/],
   ['an empty queue name', ['import_cats', '--queue_name', ''], /^ERROR   create_job: --queue_name must not be empty \(see --help\)\n$/],
   ['a priority that is not an integer', ['import_cats', '--priority', '1.5'], /^ERROR   create_job: --priority: '1.5' is not an integer \(see --help\)\n$/],
+  ['a priority that is no number', ['import_cats', '--priority', 'high'], /^ERROR   create_job: --priority: 'high' is not an integer \(see --help\)\n$/],
+  ['a priority out of range', ['import_cats', '--priority', '99999999999'], /^ERROR   create_job: --priority: 99999999999 is out of range \(-2147483648 to 2147483647\) \(see --help\)\n$/],
+  ['a queue no job section serves', ['import_cats', '--queue_name', 'nosuch'], /^ERROR   create_job: no job section runs import_cats jobs in queue 'nosuch' \(\[import_cats\] serves default\); add the queue to a section's queues key, or name a served one \(see --help\)\n$/],
+  ['a workspace of the wrong shape for its schema', ['import_cats', '--workspace', '{"names": 5}'], /^ERROR   create_job: the workspace does not match the workspace schema of import_cats: \/names must be array \(see --help\)\n$/],
+  ['a workspace with a key its schema does not allow', ['import_cats', '--workspace', '{"nmes": ["Bob"]}'], /^ERROR   create_job: the workspace does not match the workspace schema of import_cats: the workspace must NOT have additional properties \('nmes'\) \(see --help\)\n$/],
   ['a time without its zone', ['import_cats', '--not-before', '2026-12-01T02:00:00'], /^ERROR   create_job: --not-before: '2026-12-01T02:00:00' is neither an ISO 8601 time with its zone .* nor a delay such as 10m \(see --help\)\n$/],
   ['a time that is no time', ['import_cats', '--not-before', 'tomorrow'], /^ERROR   create_job: --not-before: 'tomorrow' is neither .*\(see --help\)\n$/],
 ];

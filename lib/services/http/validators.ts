@@ -1,12 +1,5 @@
-import { Ajv, type Options } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-
-function ajv(options: Options): Ajv {
-  const instance = new Ajv({ removeAdditional: false, useDefaults: true, allErrors: false, strict: false, discriminator: true, ...options });
-  addFormats.default(instance);
-  return instance;
-}
+import { newAjv as ajv } from '../tasks/workspaceSchema.ts';
 
 /**
  * Request validation with one rule per part: a query string or path parameter is text, so it

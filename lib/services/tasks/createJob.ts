@@ -16,7 +16,8 @@ export interface CreateJobOptions {
   scheduledStart?: Date | null;
 }
 
-/** A job name that no set defines, or a workspace that is not a JSON object. */
+/** A job name that no set defines, or a workspace that is not a JSON object or does not match
+ * the job name's workspaceSchema. */
 export class InvalidJobRequest extends Error {
   override name = 'InvalidJobRequest';
 }
@@ -33,6 +34,12 @@ export async function createJob(manager: EntityManager, jobs: TaskJobSet, name: 
   if (!definition) throw new InvalidJobRequest(`unknown job name '${name}'; known job names: ${jobs.names.join(', ')}`);
   const workspace = options.workspace ?? {};
   if (!isWorkspace(workspace)) throw new InvalidJobRequest('the workspace must be a JSON object');
+  if (definition.workspaceSchema) {
+    // Loaded only for a job name that has a schema: a run that creates none does without Ajv.
+    const { workspaceMismatch } = await import('./workspaceSchema.ts');
+    const mismatch = workspaceMismatch(definition.workspaceSchema, workspace);
+    if (mismatch) throw new InvalidJobRequest(`the workspace does not match the workspace schema of ${name}: ${mismatch}`);
+  }
   const queueName = options.queueName ?? 'default';
   if (queueName.trim() === '') throw new InvalidJobRequest('the queue name must not be empty');
   const priority = options.priority ?? 0;

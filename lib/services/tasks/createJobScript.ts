@@ -13,7 +13,8 @@ import { isWorkspace, type Workspace } from './workspace.ts';
  * `cronscripts/create_job.ts <job_name> [--queue_name Q] [--priority N] [--workspace JSON]`: creates one
  * multi-step job (django-db-queue's manage.py create_job), running its creation hook, and
  * prints its id on stdout. Bad input (no or an unknown job name, a workspace that is not a JSON
- * object) is one line on stderr and exit status 2, with nothing written. Runs as the database
+ * object or does not match the job name's workspace schema, a queue no job section serves) is
+ * one line on stderr and exit status 2, with nothing written. Runs as the database
  * URL's login, which must be allowed to insert into job.
  */
 export class CreateJobScript extends CronScript {
@@ -35,7 +36,7 @@ export class CreateJobScript extends CronScript {
       // At most one positional; a missing one is refused in main(), listing the job names.
       .demandCommand(0, 1, '', 'name one job only')
       .option('queue_name', { type: 'string', default: 'default', description: 'The queue to create the job in' })
-      .option('priority', { type: 'number', default: 0, description: 'Within its queue, higher runs first (negatives allowed)' })
+      .option('priority', { type: 'string', default: '0', description: 'Within its queue, higher runs first (an integer; negatives allowed)' })
       .option('workspace', { type: 'string', description: 'The initial workspace: a JSON object (default {})' })
       .option('not-before', { type: 'string', description: 'Do not run the job before this time: an ISO 8601 time with its zone (2026-12-01T02:00:00Z) or a delay from now (30s, 10m, 2h)' });
   }
@@ -69,9 +70,12 @@ export class CreateJobScript extends CronScript {
     return queue;
   }
 
+  /** --priority as given (text, so that an error can quote it): an integer PostgreSQL can store. */
   get priority(): number {
-    const value = this.args.priority;
-    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31 - 1) throw new UsageError(`--priority: '${String(this.args.priority)}' is not an integer`);
+    const text = String(this.args.priority).trim();
+    if (!/^[-+]?\d+$/.test(text)) throw new UsageError(`--priority: '${text}' is not an integer`);
+    const value = Number(text);
+    if (value < -(2 ** 31) || value >= 2 ** 31) throw new UsageError(`--priority: ${text} is out of range (${-(2 ** 31)} to ${2 ** 31 - 1})`);
     return value;
   }
 
@@ -103,6 +107,12 @@ export class CreateJobScript extends CronScript {
     if (name === undefined) throw new UsageError(`name the job to create; known job names: ${names}`);
     const target = known.get(name);
     if (!target) throw new UsageError(`unknown job name '${name}'; known job names: ${names}`);
+    // A job in a queue that no section of the config serves would wait for ever.
+    const serving = target.servedBy.find(({ queues }) => queues.includes(this.queueName));
+    if (!serving) {
+      const served = target.servedBy.map(({ section, queues }) => `[${section}] serves ${queues.join(', ')}`).join('; ');
+      throw new UsageError(`no job section runs ${name} jobs in queue '${this.queueName}' (${served}); add the queue to a section's queues key, or name a served one`);
+    }
     const database = await resolveDatabase(this.config);
     await withDatabaseClient(database.url, (client) => requireCurrentSchema(client, database), database.pooler);
     const { openDataSource } = await import('../database/dataSource.ts');
@@ -113,7 +123,7 @@ export class CreateJobScript extends CronScript {
       });
       this.createdJobId = job.id;
       process.stdout.write(`${job.id}\n`);
-      this.logger.info(`Created ${name} job ${job.id} in queue ${job.queueName}: ${ddqState(job)} at step 1 of ${target.jobs.definition(name)!.tasks.length}; run_jobs.ts ${target.section} runs it.`);
+      this.logger.info(`Created ${name} job ${job.id} in queue ${job.queueName}: ${ddqState(job)} at step 1 of ${target.jobs.definition(name)!.tasks.length}; run_jobs.ts ${serving.section} runs it.`);
     } finally {
       await dataSource.destroy().catch(() => undefined);
     }

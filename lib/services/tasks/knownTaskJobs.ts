@@ -1,5 +1,6 @@
 import type { Config } from '../config/loadConfig.ts';
 import { loadConfiguredSources } from '../job/configuredSources.ts';
+import { sectionQueues } from '../job/sectionQueues.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { isTaskJobSet, type TaskJobSet } from './taskJobs.ts';
 
@@ -8,6 +9,8 @@ export interface KnownTaskJob {
   name: string;
   jobs: TaskJobSet;
   section: string;
+  /** Every job section that runs it, with the queues each serves. */
+  servedBy: Array<{ section: string; queues: string[] }>;
 }
 
 /**
@@ -22,7 +25,12 @@ export async function knownTaskJobs(config: Config, logger?: Logger): Promise<Ma
   // declaration does not say what kind of source it is.
   for (const { section, source } of await loadConfiguredSources(config, logger)) {
     if (!isTaskJobSet(source)) continue;
-    for (const name of source.names) if (!known.has(name)) known.set(name, { name, jobs: source, section });
+    const queues = sectionQueues(config.section(section));
+    for (const name of source.names) {
+      const entry = known.get(name) ?? { name, jobs: source, section, servedBy: [] };
+      entry.servedBy.push({ section, queues });
+      known.set(name, entry);
+    }
   }
   return known;
 }

@@ -36,8 +36,9 @@ export interface TaskJobDefinition {
   retryErrorTypes?: readonly ErrorClass[];
   userErrorTypes?: readonly ErrorClass[];
   retryDelayMs?: number;
-  /** A JSON Schema for the initial workspace: the HTTP API (POST /jobs) refuses a workspace
-   * that does not match it with 400, and publishes it in /openapi.json. Default: any object. */
+  /** A JSON Schema for the initial workspace: createJob() and create_job refuse a workspace
+   * that does not match it (nothing is created), the HTTP API (POST /jobs) with 400, and
+   * publishes it in /openapi.json. Default: any object. */
   workspaceSchema?: Readonly<Record<string, unknown>>;
 }
 
