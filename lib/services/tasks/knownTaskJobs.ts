@@ -4,12 +4,11 @@ import { sectionQueues } from '../job/sectionQueues.ts';
 import type { Logger } from '../scripts/logger.ts';
 import { isTaskJobSet, type TaskJobSet } from './taskJobs.ts';
 
-/** A job name a config can run: the set that defines it and the job section that runs it. */
+/** A job name a config can run: the set that defines it and the job sections that run it. */
 export interface KnownTaskJob {
   name: string;
   jobs: TaskJobSet;
-  section: string;
-  /** Every job section that runs it, with the queues each serves. */
+  /** Every job section that runs it (at least one), with the queues each serves. */
   servedBy: Array<{ section: string; queues: string[] }>;
 }
 
@@ -27,7 +26,7 @@ export async function knownTaskJobs(config: Config, logger?: Logger): Promise<Ma
     if (!isTaskJobSet(source)) continue;
     const queues = sectionQueues(config.section(section));
     for (const name of source.names) {
-      const entry = known.get(name) ?? { name, jobs: source, section, servedBy: [] };
+      const entry = known.get(name) ?? { name, jobs: source, servedBy: [] };
       entry.servedBy.push({ section, queues });
       known.set(name, entry);
     }

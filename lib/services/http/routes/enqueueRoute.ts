@@ -55,7 +55,7 @@ function resourceBodySchema(known: KnownResourceJob) {
  */
 export function registerEnqueueRoute(app: FastifyInstance, options: JobRoutesOptions): void {
   for (const name of options.taskJobs.keys()) {
-    if (options.resourceJobs.has(name)) throw new Error(`job name '${name}' is both a multi-step job (section [${options.taskJobs.get(name)!.section}]) and a job on a resource (section [${options.resourceJobs.get(name)!.section}]); rename one`);
+    if (options.resourceJobs.has(name)) throw new Error(`job name '${name}' is both a multi-step job (section [${options.taskJobs.get(name)!.servedBy[0]!.section}]) and a job on a resource (section [${options.resourceJobs.get(name)!.section}]); rename one`);
   }
   const names = [...options.taskJobs.keys(), ...options.resourceJobs.keys()].sort();
   const perName = names.map((name) => {
